@@ -72,3 +72,21 @@ def set_seed(seed: int = 0) -> None:
     import keras
 
     keras.utils.set_random_seed(seed)
+
+
+def artifacts_dir():
+    """Folder for trained models and results the notebooks write (git-ignored ``artifacts/``).
+
+    ``COURSE_ARTIFACTS_DIR`` if set; else ``../artifacts`` when running inside ``notebooks/``;
+    else ``./artifacts``. Created if missing.
+    """
+    from pathlib import Path
+
+    if os.environ.get("COURSE_ARTIFACTS_DIR"):
+        path = Path(os.environ["COURSE_ARTIFACTS_DIR"])
+    elif Path.cwd().name == "notebooks":
+        path = Path.cwd().parent / "artifacts"
+    else:
+        path = Path.cwd() / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,81 @@
+"""``tf.data`` input pipelines with length-bucketed batches.
+
+Padding every example to the longest one in the dataset wastes most of the work of a recurrent
+network when lengths vary. Here each epoch shuffles the examples, sorts them by length inside
+pools of ``pool_batches`` batches, cuts the pools into batches, pads each batch only to ITS OWN
+longest example (right padding, id 0) and shuffles the order of the batches. Gradients stay
+close to those of fully shuffled training while the LSTM runs far fewer padded steps.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.runtime import import_tensorflow_quietly
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _trim(batch: np.ndarray) -> np.ndarray:
+    """Cut the trailing all-padding columns of a right-padded 2-D batch (keep at least one)."""
+    if batch.ndim < 2:
+        return batch
+    used = np.flatnonzero((batch != 0).any(axis=tuple(a for a in range(batch.ndim) if a != 1)))
+    return batch[:, : max(int(used[-1]) + 1 if used.size else 1, 1)]
+
+
+def length_bucketed_dataset(features, targets, *, batch_size: int = 64, shuffle: bool = True,
+                            seed: int = 0, pool_batches: int = 50):
+    """A ``tf.data.Dataset`` of ``(features, targets)`` batches, each padded to its own length.
+
+    Args:
+        features: one right-padded ``int`` array of shape ``(N, T)`` or a tuple of them
+            (e.g. ``(encoder_tokens, decoder_inputs)``); 0 is padding.
+        targets: array of shape ``(N,)``, ``(N, 1)`` or right-padded ``(N, T_out)``.
+        shuffle: shuffle (and re-pool) every epoch; ``False`` keeps the order and just trims,
+            for evaluation.
+        seed: seeds the shuffling; every epoch draws a new order from the same generator.
+
+    The example length used for sorting is the number of non-padding ids of the first feature.
+    """
+    tf = import_tensorflow_quietly()
+    feats = tuple(np.asarray(f) for f in _as_tuple(features))
+    targ = np.asarray(targets)
+    n = len(targ)
+    if any(len(f) != n for f in feats):
+        raise ValueError(f"features and targets disagree on the number of examples: "
+                         f"{[len(f) for f in feats]} vs {n}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    lengths = (feats[0] != 0).reshape(n, -1).sum(axis=1)
+    rng = np.random.default_rng(seed)
+
+    def batches():
+        if shuffle:
+            order = rng.permutation(n)
+            pool = batch_size * pool_batches
+            order = np.concatenate([chunk[np.argsort(lengths[chunk], kind="stable")]
+                                    for chunk in np.array_split(order, max(1, -(-n // pool)))])
+        else:
+            order = np.arange(n)
+        starts = np.arange(0, n, batch_size)
+        if shuffle:
+            starts = rng.permutation(starts)
+        for s in starts:
+            idx = order[s : s + batch_size]
+            x = tuple(_trim(f[idx]) for f in feats)
+            y = _trim(targ[idx]) if targ.ndim == 2 and targ.shape[1] > 1 else targ[idx]
+            yield (x if len(x) > 1 else x[0]), y
+
+    def spec(a):
+        return tf.TensorSpec(shape=(None,) + (None,) * (a.ndim - 1), dtype=tf.as_dtype(a.dtype))
+
+    x_spec = tuple(spec(f) for f in feats)
+    signature = (x_spec if len(x_spec) > 1 else x_spec[0],
+                 tf.TensorSpec(shape=(None,) + targ.shape[1:] if not (targ.ndim == 2 and targ.shape[1] > 1)
+                               else (None, None), dtype=tf.as_dtype(targ.dtype)))
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    # Tell Keras how many batches an epoch has (progress bars, no "ran out of data" warning).
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))
+    return dataset.prefetch(2)

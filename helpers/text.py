@@ -1,0 +1,100 @@
+"""Character vocabularies for the course's character-level seq2seq tasks (dates, digit strings).
+
+Ids 0-3 are reserved: ``0`` padding, ``1`` start-of-sequence, ``2`` end-of-sequence and ``3`` an
+unknown character. Sequences are padded on the right (what cuDNN's LSTM/GRU kernels require
+on a GPU) with id 0, so ``Embedding(mask_zero=True)`` masks exactly the padding.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+PAD, START, END, UNK = 0, 1, 2, 3
+SPECIAL_TOKENS = ("<pad>", "<start>", "<end>", "<unk>")
+
+
+class CharVocabulary:
+    """A fixed mapping between characters and integer ids (ids 0-3 are special, see module).
+
+    >>> vocab = CharVocabulary.from_texts(["9/27/94", "1994-09-27"])
+    >>> vocab.decode(vocab.encode(["9/27/94"], add_end=True))
+    ['9/27/94']
+    """
+
+    def __init__(self, characters: Iterable[str]):
+        chars = list(dict.fromkeys(characters))  # unique, order kept
+        bad = [c for c in chars if len(c) != 1]
+        if bad:
+            raise ValueError(f"CharVocabulary takes single characters; got {bad[:3]!r}.")
+        self.characters = "".join(chars)
+        self.tokens = list(SPECIAL_TOKENS) + chars
+        self._index = {c: i + len(SPECIAL_TOKENS) for i, c in enumerate(chars)}
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> "CharVocabulary":
+        """Build a vocabulary of every character in ``texts`` (sorted, so it is reproducible)."""
+        return cls(sorted(set("".join(texts))))
+
+    @property
+    def size(self) -> int:
+        """Number of ids, the special ones included (the ``input_dim`` of an Embedding)."""
+        return len(self.tokens)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def unknown_characters(self, text: str) -> list[str]:
+        """Characters of ``text`` that the vocabulary does not know (they would map to ``<unk>``)."""
+        return sorted({c for c in text if c not in self._index})
+
+    def encode(self, texts: Sequence[str], *, add_start: bool = False, add_end: bool = False,
+               length: int | None = None) -> np.ndarray:
+        """Encode strings into an ``int32`` array of shape ``(len(texts), length)``, right-padded.
+
+        ``length`` defaults to the longest encoded text. Unknown characters become ``UNK``.
+        """
+        if isinstance(texts, str):
+            raise TypeError("encode takes a list of strings; wrap a single string in a list.")
+        rows = [[START] * add_start + [self._index.get(c, UNK) for c in t] + [END] * add_end
+                for t in texts]
+        longest = max((len(r) for r in rows), default=0)
+        if length is None:
+            length = longest
+        elif longest > length:
+            raise ValueError(f"a text encodes to {longest} ids, longer than length={length}.")
+        out = np.zeros((len(rows), length), dtype=np.int32)
+        for i, r in enumerate(rows):
+            out[i, : len(r)] = r
+        return out
+
+    def decode(self, ids, *, stop_at_end: bool = True) -> list[str]:
+        """Turn a 2-D array of ids back into strings, skipping padding/start and stopping at END."""
+        texts = []
+        for row in np.asarray(ids):
+            chars = []
+            for i in row:
+                i = int(i)
+                if i == END and stop_at_end:
+                    break
+                if i >= len(SPECIAL_TOKENS):
+                    chars.append(self.tokens[i])
+                elif i == UNK:
+                    chars.append("?")
+            texts.append("".join(chars))
+        return texts
+
+    def to_json(self) -> str:
+        """Serialise (to store next to a saved model)."""
+        return json.dumps({"characters": self.characters})
+
+    @classmethod
+    def from_json(cls, text: str) -> "CharVocabulary":
+        return cls(json.loads(text)["characters"])
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CharVocabulary) and other.characters == self.characters
+
+    def __repr__(self) -> str:
+        return f"CharVocabulary(size={self.size}, characters={self.characters!r})"
