@@ -41,10 +41,8 @@ MIRROR = Path(
     os.environ.get("COURSE_DATA_MIRROR")
     or Path(__file__).resolve().parents[1].parent / "shared" / "data"
 )
-needs_mirror = pytest.mark.skipif(
-    not (MIRROR / "imdb").is_dir(),
-    reason=f"no dataset mirror at {MIRROR}: set COURSE_DATA_MIRROR to a copy of shared/data",
-)
+NO_MIRROR = f"no dataset mirror at {MIRROR}: set COURSE_DATA_MIRROR to a copy of shared/data"
+needs_mirror = pytest.mark.skipif(not (MIRROR / "imdb").is_dir(), reason=NO_MIRROR)
 
 
 def _closed_port_url(name: str) -> str:
@@ -69,7 +67,7 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def mirror(monkeypatch):
     if not (MIRROR / "imdb").is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}: set COURSE_DATA_MIRROR to a copy of shared/data")
+        pytest.skip(NO_MIRROR)
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(MIRROR))
     return MIRROR
 
@@ -139,7 +137,8 @@ def test_spa_eng_from_mirror_text_only(tmp_path, monkeypatch, mirror):
 def test_missing_mirror_files(tmp_path, monkeypatch):
     (tmp_path / "m").mkdir()
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(tmp_path / "m"))
-    with pytest.raises(DataError, match=r"IMDB mirror file .*train\.jsonl\.gz is missing; set COURSE_DATA_MIRROR"):
+    missing = r"IMDB mirror file .*train\.jsonl\.gz is missing; set COURSE_DATA_MIRROR"
+    with pytest.raises(DataError, match=missing):
         load_imdb("train")
     with pytest.raises(DataError, match=r"spa-eng mirror files .* missing"):
         load_spa_eng()
@@ -193,7 +192,7 @@ def small_imdb(tmp_path_factory):
     scrambled order next to files the loader must skip (README, unsup/, labeledBow.feat).
     """
     if not (MIRROR / "imdb").is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}: set COURSE_DATA_MIRROR to a copy of shared/data")
+        pytest.skip(NO_MIRROR)
     folder = tmp_path_factory.mktemp("origin")
     expected, members = {}, []
     for split in ("train", "test"):
@@ -258,7 +257,8 @@ def test_download_convert_and_cache_hit(served_imdb, small_imdb, tmp_path, recwa
     assert list(df.columns) == ["id", "label", "rating", "text"]
     assert _files(cache) == ["aclImdb_v1.tar.gz", "test.jsonl.gz", "train.jsonl.gz"]
     for split in ("train", "test"):  # the converted files hold exactly the mirror's lines
-        assert gzip.decompress((cache / f"{split}.jsonl.gz").read_bytes()) == small_imdb["expected"][split]
+        converted = gzip.decompress((cache / f"{split}.jsonl.gz").read_bytes())
+        assert converted == small_imdb["expected"][split]
     assert not [w for w in recwarn if "reference copy" in str(w.message)]
     served_imdb.unlink()  # the origin is gone: the cache must serve
     test = load_imdb("test")
@@ -273,7 +273,8 @@ def test_conversion_that_differs_from_reference_warns(served_imdb, monkeypatch):
 
 
 def test_offline_without_cache(tmp_path):
-    with pytest.raises(DataError, match=r"could not download IMDB from http://127\.0\.0\.1.*no verified copy is cached"):
+    offline = r"could not download IMDB from http://127\.0\.0\.1.*no verified copy is cached"
+    with pytest.raises(DataError, match=offline):
         load_imdb("train")
     with pytest.raises(DataError, match=r"could not download spa-eng"):
         load_spa_eng()
@@ -340,7 +341,8 @@ def test_damaged_archive_with_matching_hash(small_imdb, tmp_path, monkeypatch):
     bad = tmp_path / "origin.tar.gz"
     bad.write_bytes(small_imdb["bytes"][: len(small_imdb["bytes"]) // 2])
     monkeypatch.setattr(imdb_module, "_ARCHIVE_URL", bad.as_uri())
-    monkeypatch.setattr(imdb_module, "_ARCHIVE_SHA256", hashlib.sha256(bad.read_bytes()).hexdigest())
+    bad_sha = hashlib.sha256(bad.read_bytes()).hexdigest()
+    monkeypatch.setattr(imdb_module, "_ARCHIVE_SHA256", bad_sha)
     with pytest.raises(DataError, match=r"IMDB archive .* is damaged"):
         load_imdb("test")
     assert not list((tmp_path / "cache" / "imdb").glob("*.jsonl.gz"))
@@ -377,7 +379,9 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 PATTERNS = {
     "month_d_yyyy": r"(?P<month>%M%) (?P<day>[1-9]\d?), (?P<year>\d\d\d\d)",
     "mon_d_yyyy": r"(?P<mon>%m%) (?P<day>[1-9]\d?), (?P<year>\d\d\d\d)",
-    "weekday_month_d_yyyy": r"(?P<weekday>%W%), (?P<month>%M%) (?P<day>[1-9]\d?), (?P<year>\d\d\d\d)",
+    "weekday_month_d_yyyy": (
+        r"(?P<weekday>%W%), (?P<month>%M%) (?P<day>[1-9]\d?), (?P<year>\d\d\d\d)"
+    ),
     "wkd_mon_d_yyyy": r"(?P<wkd>%w%), (?P<mon>%m%) (?P<day>[1-9]\d?), (?P<year>\d\d\d\d)",
     "m/d/yy": r"(?P<m>[1-9]\d?)/(?P<day>[1-9]\d?)/(?P<yy>\d\d)",
     "mm/dd/yyyy": r"(?P<m>\d\d)/(?P<day>\d\d)/(?P<year>\d\d\d\d)",
@@ -462,7 +466,8 @@ def test_generate_dates_deterministic_and_validated():
     assert generate_dates(50, seed=3) == generate_dates(50, seed=3)
     assert generate_dates(50, seed=3) != generate_dates(50, seed=4)
     assert generate_dates(0) == []
-    assert generate_dates(5, formats="iso") == [(iso, iso) for _, iso in generate_dates(5, formats="iso")]
+    iso_only = generate_dates(5, formats="iso")  # a single name works as well as a list
+    assert iso_only == [(iso, iso) for _, iso in iso_only]
     with pytest.raises(ValueError, match=r"n must be an integer >= 0"):
         generate_dates(-1)
     with pytest.raises(ValueError, match=r"unknown date format\(s\) \['dd-mm'\]"):

@@ -98,11 +98,14 @@ def _format_names(formats: Iterable[str] | str | None) -> list[str]:
         return list(DATE_FORMATS)
     names = [formats] if isinstance(formats, str) else list(formats)
     if not names:
-        raise ValueError("formats is empty; pass None for all formats or some names of DATE_FORMATS.")
+        raise ValueError(
+            "formats is empty; pass None for all formats or some names of DATE_FORMATS."
+        )
     unknown = [name for name in names if name not in DATE_FORMATS]
     if unknown:
         raise ValueError(
-            f"unknown date format(s) {unknown}; choose from DATE_FORMATS: {', '.join(DATE_FORMATS)}."
+            f"unknown date format(s) {unknown}; "
+            f"choose from DATE_FORMATS: {', '.join(DATE_FORMATS)}."
         )
     return names
 
@@ -113,7 +116,10 @@ def _check_count(name: str, value: int) -> int:
     return int(value)
 
 
-def _render(ordinals: np.ndarray, names: list[str], rng: np.random.Generator) -> list[tuple[str, str]]:
+def _render(
+    ordinals: np.ndarray, names: list[str], rng: np.random.Generator
+) -> list[tuple[str, str]]:
+    """Turn day ordinals into (human, ISO) pairs, drawing one format per pair from ``names``."""
     choice = rng.integers(0, len(names), size=len(ordinals))
     pairs = []
     for ordinal, k in zip(ordinals.tolist(), choice.tolist()):

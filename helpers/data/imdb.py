@@ -76,7 +76,9 @@ def load_imdb(split: str = "train") -> pd.DataFrame:
             :class:`DataArgumentError` (a DataError and a ValueError).
     """
     if not isinstance(split, str) or split not in SPLITS:
-        raise DataArgumentError(f"load_imdb(split={split!r}) is not a split; use 'train' or 'test'.")
+        raise DataArgumentError(
+            f"load_imdb(split={split!r}) is not a split; use 'train' or 'test'."
+        )
     mirror = mirror_dir()
     if mirror is not None:
         path = mirror_file(mirror, f"imdb/{split}.jsonl.gz", "IMDB")

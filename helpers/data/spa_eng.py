@@ -84,7 +84,9 @@ def _parse(data: bytes, source: Path) -> pd.DataFrame:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise DataError(f"spa-eng text in {source} is not valid UTF-8 ({e}); replace the file.") from e
+        raise DataError(
+            f"spa-eng text in {source} is not valid UTF-8 ({e}); replace the file."
+        ) from e
     lines = text.split("\n")  # not splitlines(): it would also split on U+2028, \x1c, ...
     if lines and lines[-1] == "":
         lines.pop()
