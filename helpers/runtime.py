@@ -30,13 +30,15 @@ def import_tensorflow_quietly():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
+    # File descriptor 2 itself, not sys.stderr.fileno(): in Jupyter, sys.stderr is a Python
+    # object and fd 2 is a pipe the kernel forwards into the notebook.
+    fd = 2
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr replaced by something without a fd
+        saved = os.dup(fd)
+    except OSError:  # no fd 2 at all (some embedded interpreters)
         import tensorflow
 
         return tensorflow
-    saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, fd)
