@@ -30,7 +30,9 @@ zero context (never NaN, gradients included). ``query_mask`` ``(B, Tq)`` zeroes 
 the context of padded query positions. Because the call arguments are named ``query_mask``,
 ``value_mask`` and ``key_mask``, Keras 3 fills them automatically from the masks attached to
 ``query``, ``value`` and ``key`` (e.g. by ``Embedding(mask_zero=True)`` or an RNN with
-``return_sequences=True``), and the output carries the query's mask to the layers downstream.
+``return_sequences=True``), and the output carries the query's Keras mask to the layers
+downstream (so a masked loss ignores padded decoder steps). A 2-D query gives an output with no
+mask. An explicit ``query_mask`` argument is applied but not attached to the output.
 
 References:
     D. Bahdanau, K. Cho, Y. Bengio (2015). Neural Machine Translation by Jointly Learning to
@@ -113,7 +115,11 @@ class AttentionBase(keras.layers.Layer):
         of size ``key_dim`` (either may be ``None`` if unknown). Default: any sizes."""
 
     def build_score(self, query_shape, key_shape):
-        """Create the score's weights. ``query_shape`` is ``(B, Tq, Dq)``, ``key_shape`` ``(B, Tv, Dk)``."""
+        """Create the score's weights.
+
+        ``query_shape`` is ``(B, Tq, Dq)`` (a 2-D query is seen as ``Tq = 1``), ``key_shape``
+        is ``(B, Tv, Dk)``.
+        """
 
     def score(self, query, key):
         """Scores ``(B, Tq, Tv)`` from ``query (B, Tq, Dq)`` and ``key (B, Tv, Dk)``."""
@@ -150,7 +156,8 @@ class AttentionBase(keras.layers.Layer):
             "value_mask": (v[0], v[1]),
             "key_mask": (k[0], k[1]),
         }
-        for mask_name, mask in (("query_mask", query_mask), ("value_mask", value_mask), ("key_mask", key_mask)):
+        masks = {"query_mask": query_mask, "value_mask": value_mask, "key_mask": key_mask}
+        for mask_name, mask in masks.items():
             m = _shape(mask)
             if m is None:
                 continue
@@ -264,7 +271,7 @@ class DotProductAttention(AttentionBase):
 
 @keras.saving.register_keras_serializable(package="helpers")
 class BahdanauAttention(AttentionBase):
-    """Additive attention of Bahdanau, Cho & Bengio (2015): ``score(s, h_i) = v^T tanh(W1 h_i + W2 s)``.
+    """Additive attention (Bahdanau, Cho & Bengio, 2015): ``score = v^T tanh(W1 h_i + W2 s)``.
 
     As in the TensorFlow tutorials' ``BahdanauAttention``: ``W1`` and ``W2`` are
     ``Dense(units)`` (with biases), ``V`` is ``Dense(1)``, softmax over time, context = weighted
@@ -349,7 +356,9 @@ class LuongAttention(AttentionBase):
         self.score_name = score
         self.units = units
         if score == "concat":
-            self.W_a = keras.layers.Dense(units, use_bias=False, name="W_a", dtype=self.dtype_policy)
+            self.W_a = keras.layers.Dense(
+                units, use_bias=False, name="W_a", dtype=self.dtype_policy
+            )
             self.v_a = keras.layers.Dense(1, use_bias=False, name="v_a", dtype=self.dtype_policy)
 
     def check_score_dims(self, query_dim, key_dim):

@@ -125,7 +125,10 @@ def dot_score(q, k) -> np.ndarray:
 
 
 def scaled_dot_score(q, k) -> np.ndarray:
-    """Scaled dot-product score: ``score(s_t, h_i) = s_t . h_i / sqrt(D)``. Shapes as :func:`dot_score`."""
+    """Scaled dot-product score: ``score(s_t, h_i) = s_t . h_i / sqrt(D)``.
+
+    Shapes as :func:`dot_score`; ``D`` is the key (= query) size.
+    """
     d = np.asarray(k).shape[-1]
     return dot_score(q, k) / np.sqrt(d)
 
@@ -160,7 +163,8 @@ def luong_general_score(q, k, Wa) -> np.ndarray:
     Row-vector form: ``score[b, t, i] = q[b, t] . (k[b, i] @ Wa)``.
 
     Args:
-        q: ``(B, Dq)`` or ``(B, Tq, Dq)``; k: ``(B, Tv, Dk)``; Wa: ``(Dk, Dq)`` (Keras kernel layout).
+        q: ``(B, Dq)`` or ``(B, Tq, Dq)``; k: ``(B, Tv, Dk)``;
+        Wa: ``(Dk, Dq)`` (Keras kernel layout: it maps a key to the query's size).
     """
     k = _check_keys(k)
     return dot_score(q, k @ Wa)
@@ -257,7 +261,8 @@ class AttentionWeight:
 
     * softmax: ``ds = a * (da - sum_t a_t da_t)``  (the Jacobian of softmax is
       ``diag(a) - a a^T``, applied to ``da``);
-    * dot product: ``dhs[n, t, :] = ds[n, t] * h[n, :]`` and ``dh[n, :] = sum_t ds[n, t] hs[n, t, :]``.
+    * dot product: ``dhs[n, t, :] = ds[n, t] * h[n, :]`` and
+      ``dh[n, :] = sum_t ds[n, t] * hs[n, t, :]``.
     """
 
     def __init__(self):
@@ -336,8 +341,12 @@ class DotAttention:
 # --------------------------------------------------------------------------------------------
 # Gradient checking
 # --------------------------------------------------------------------------------------------
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of a scalar function: ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
+    """Central-difference gradient of a scalar function ``f`` at ``x``.
+
+    ``grad_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every entry ``i`` of ``x``.
 
     ``x`` is modified in place one entry at a time and restored, so ``f`` may close over ``x``
     (e.g. a loss that reads a parameter array). The truncation error is ``O(eps^2)``; use float64.
@@ -346,7 +355,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
         An array of ``x``'s shape.
     """
     if not np.issubdtype(np.asarray(x).dtype, np.floating):
-        raise TypeError(f"numerical_gradient needs a floating-point array, got {np.asarray(x).dtype}.")
+        raise TypeError(
+            f"numerical_gradient needs a floating-point array, got {np.asarray(x).dtype}."
+        )
     grad = np.zeros_like(x, dtype=np.float64)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:

@@ -149,7 +149,8 @@ def test_layer_matches_numpy_reference(name, query_rank, masked):
     w = np.asarray(weights)
     row_sums = w.sum(-1)
     if value_mask is not None:
-        padded = ~np.broadcast_to(value_mask if query_rank == 2 else value_mask[:, None, :], w.shape)
+        key_valid = value_mask if query_rank == 2 else value_mask[:, None, :]
+        padded = ~np.broadcast_to(key_valid, w.shape)
         assert np.all(w[padded] == 0.0), "padded keys must get exactly zero weight"
     valid_rows = np.ones(row_sums.shape, bool) if query_mask is None else query_mask
     np.testing.assert_allclose(row_sums[valid_rows], 1.0, atol=1e-6)
@@ -171,7 +172,8 @@ def test_key_defaults_to_value(name):
     c = layer(q, v, key=v, key_mask=value_mask)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, c)
-    w_ref, c_ref = ref.attention_forward(reference_scores(layer, q, v), v.astype(np.float64), value_mask)
+    scores = reference_scores(layer, q, v)
+    _, c_ref = ref.attention_forward(scores, v.astype(np.float64), value_mask)
     diff = max_diff(a, c_ref)
     record(f"{name} vs NumPy", diff)
     assert diff < TOL
@@ -186,7 +188,9 @@ def test_luong_attentional_state_matches_reference():
         out = layer(query=q, context=c)
         randomize(layer)
         out = layer(query=q, context=c)
-        expected = ref.luong_attentional_state(c.astype(np.float64), q.astype(np.float64), layer.W_c.kernel.numpy())
+        expected = ref.luong_attentional_state(
+            c.astype(np.float64), q.astype(np.float64), layer.W_c.kernel.numpy()
+        )
         assert tuple(out.shape) == (*shape_q[:-1], 6)
         diff = max_diff(out, expected)
         record("LuongAttentionalState vs NumPy", diff)
@@ -213,7 +217,9 @@ def test_dot_product_matches_keras_attention(scaled, query_rank, masked):
         # Keras 3's use_scale multiplies the scores by a trainable scalar initialised to 1.
         keras_layer.scale.assign(1.0 / math.sqrt(DQ))
     kc, kw = keras_layer([q3, v, k], mask=keras_mask, return_attention_scores=True)
-    c, w = ours(q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True)
+    c, w = ours(
+        q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True
+    )
     kc, kw = np.asarray(kc), np.asarray(kw)
     if query_rank == 2:
         kc, kw = kc[:, 0], kw[:, 0]
@@ -230,7 +236,8 @@ def test_dot_product_matches_keras_attention(scaled, query_rank, masked):
 def test_bahdanau_matches_keras_additive_attention(query_rank, masked):
     q, k, v = make_inputs("BahdanauAttention", seed=13, query_rank=query_rank)
     ours = built_layer("BahdanauAttention", q, k, v, seed=3)
-    ours.V.bias.assign(np.zeros(1, "float32"))  # AdditiveAttention has no bias (it would cancel anyway)
+    # AdditiveAttention has no bias after the scale (V's bias would cancel in the softmax anyway).
+    ours.V.bias.assign(np.zeros(1, "float32"))
     q3 = q if query_rank == 3 else q[:, None, :]
     # AdditiveAttention computes sum(scale * tanh(query + key)) over features: feed it the
     # projected query W2 s and keys W1 h; its per-feature scale is V's kernel.
@@ -246,7 +253,9 @@ def test_bahdanau_matches_keras_additive_attention(query_rank, masked):
     additive([projected_q, v, projected_k], mask=keras_mask)
     additive.scale.assign(ours.V.kernel.numpy()[:, 0])
     kc, kw = additive([projected_q, v, projected_k], mask=keras_mask, return_attention_scores=True)
-    c, w = ours(q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True)
+    c, w = ours(
+        q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True
+    )
     kc, kw = np.asarray(kc), np.asarray(kw)
     if query_rank == 2:
         kc, kw = kc[:, 0], kw[:, 0]
@@ -284,7 +293,9 @@ def test_all_padding_row_gives_zeros_and_finite_gradients(name):
     q_t, k_t, v_t = (tf.constant(x) for x in (q, k, v))
     with tf.GradientTape() as tape:
         tape.watch([q_t, k_t, v_t])
-        context, weights = layer(q_t, v_t, key=k_t, value_mask=value_mask, return_attention_scores=True)
+        context, weights = layer(
+            q_t, v_t, key=k_t, value_mask=value_mask, return_attention_scores=True
+        )
         loss = tf.reduce_sum(context**2) + tf.reduce_sum(weights * tf.range(TV, dtype="float32"))
     sources = [q_t, k_t, v_t, *layer.trainable_variables]
     grads = tape.gradient(loss, sources)
@@ -420,13 +431,18 @@ def test_bad_constructor_arguments():
 @pytest.mark.parametrize(
     "layer_factory, q_shape, v_shape, k_shape, match",
     [
-        (DotProductAttention, (2, 3, 4, 5), (2, 6, 5), None, r"query must have shape.*\(2, 3, 4, 5\)"),
+        (DotProductAttention, (2, 3, 4, 5), (2, 6, 5), None,
+         r"query must have shape.*\(2, 3, 4, 5\)"),
         (DotProductAttention, (2, 5), (2, 5), None, r"value must have shape.*\(2, 5\)"),
         (lambda: BahdanauAttention(4), (2, 5), (2, 6, 5), (2, 6), r"key must have shape.*\(2, 6\)"),
-        (DotProductAttention, (2, 3, 5), (4, 6, 5), None, r"batch sizes differ.*\(2, 3, 5\).*\(4, 6, 5\)"),
-        (lambda: BahdanauAttention(4), (2, 5), (2, 6, 3), (2, 7, 3), r"same number of time steps.*\(2, 7, 3\).*\(2, 6, 3\)"),
-        (DotProductAttention, (2, 3, 4), (2, 6, 5), None, r"equal query and key sizes.*\(2, 3, 4\).*\(2, 6, 5\)"),
-        (lambda: LuongAttention("dot"), (2, 4), (2, 6, 5), None, r"'dot' score needs equal.*general"),
+        (DotProductAttention, (2, 3, 5), (4, 6, 5), None,
+         r"batch sizes differ.*\(2, 3, 5\).*\(4, 6, 5\)"),
+        (lambda: BahdanauAttention(4), (2, 5), (2, 6, 3), (2, 7, 3),
+         r"same number of time steps.*\(2, 7, 3\).*\(2, 6, 3\)"),
+        (DotProductAttention, (2, 3, 4), (2, 6, 5), None,
+         r"equal query and key sizes.*\(2, 3, 4\).*\(2, 6, 5\)"),
+        (lambda: LuongAttention("dot"), (2, 4), (2, 6, 5), None,
+         r"'dot' score needs equal.*general"),
     ],
 )
 def test_bad_shapes_raise_clear_errors(layer_factory, q_shape, v_shape, k_shape, match):
@@ -445,7 +461,8 @@ def test_bad_masks_and_state_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match=r"query_mask must have shape \(2, 3\), got \(2, 6\)"):
         layer(q, v, query_mask=np.ones((2, 6), bool))
     state = LuongAttentionalState(3)
-    with pytest.raises(ValueError, match=r"both be \(B, D\) or both \(B, T, D\).*\(2, 4\).*\(2, 3, 4\)"):
+    both = r"both be \(B, D\) or both \(B, T, D\).*\(2, 4\).*\(2, 3, 4\)"
+    with pytest.raises(ValueError, match=both):
         state(query=np.zeros((2, 4), "float32"), context=np.zeros((2, 3, 4), "float32"))
     with pytest.raises(ValueError, match=r"agree on batch.*\(2, 3, 4\).*\(2, 5, 4\)"):
         state(query=np.zeros((2, 3, 4), "float32"), context=np.zeros((2, 5, 4), "float32"))
@@ -455,6 +472,6 @@ def test_bad_masks_and_state_inputs_raise_clear_errors():
 def test_zz_report_max_differences(capsys):
     lines = [f"  {name:<60s} {diff:.2e}" for name, diff in sorted(MAX_DIFFS.items())]
     with capsys.disabled():
-        print("\n[max |Keras layer - reference|, float32 layers vs float64 NumPy / Keras built-ins]")
+        print("\n[max |Keras layer - reference|: float32 layers vs float64 NumPy / Keras layers]")
         print("\n".join(lines) if lines else "  (no comparison ran in this session)")
     assert all(d < TOL for d in MAX_DIFFS.values()), MAX_DIFFS

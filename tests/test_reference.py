@@ -160,7 +160,8 @@ def test_backward_matches_numerical_gradient(capsys):
     worst = max(err_hs, err_h, err_ws, err_aw)
     with capsys.disabled():
         print(
-            f"\n[gradient check, float64, eps=1e-6] max relative error: attention dhs {err_hs:.2e}, "
+            "\n[gradient check, float64, eps=1e-6] max relative error: "
+            f"attention dhs {err_hs:.2e}, "
             f"dh {err_h:.2e}; WeightSum {err_ws:.2e}; AttentionWeight {err_aw:.2e}"
         )
     assert worst < 1e-6, f"max relative error {worst:.3e} (dhs {err_hs:.2e}, dh {err_h:.2e})"
