@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers.metrics import accuracy_by_length, exact_match
+from helpers.metrics import accuracy_by_length, char_accuracy, exact_match
 from helpers.pipeline import length_bucketed_dataset
-from helpers.seq2seq import GreedyDecoder, build_seq2seq, teacher_forcing_arrays
+from helpers.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
+                             date_vocabularies, teacher_forcing_arrays, translate_dates)
 from helpers.text import END, PAD, START, UNK, CharVocabulary
 
 import keras
@@ -106,10 +107,14 @@ def test_bucketed_batches_bad_input():
 
 # --- helpers.seq2seq ----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tiny_model():
+@pytest.fixture(scope="module", params=["plain", "bidirectional"] + list(ATTENTION_SCORES))
+def tiny_model(request):
     helpers.set_seed(0)
-    return build_seq2seq(9, 7, embed_dim=4, units=8)
+    if request.param == "plain":
+        return build_seq2seq(9, 7, embed_dim=4, units=8)
+    if request.param == "bidirectional":
+        return build_attention_seq2seq(9, 7, embed_dim=4, units=8, bidirectional=True)
+    return build_attention_seq2seq(9, 7, embed_dim=4, units=8, score=request.param)
 
 
 def test_seq2seq_shapes(tiny_model):
@@ -150,6 +155,55 @@ def test_seq2seq_save_and_load_round_trip(tiny_model, tmp_path):
     np.testing.assert_array_equal(GreedyDecoder(tiny_model)(src, 6), GreedyDecoder(loaded)(src, 6))
 
 
+def test_attention_weights_ignore_padding_and_sum_to_one():
+    helpers.set_seed(0)
+    model = build_attention_seq2seq(9, 7, embed_dim=4, units=8, score="general")
+    src = np.array([[4, 5, 6, 0, 0], [4, 5, 6, 7, 8]], np.int32)
+    tokens, weights = GreedyDecoder(model)(src, max_length=4, return_attention=True)
+    assert weights.shape == (2, 4, 5)
+    live = tokens != 0
+    np.testing.assert_allclose(weights[live].sum(-1), 1.0, atol=1e-5)
+    assert (weights[0, :, 3:] == 0).all()  # padded source positions: exactly zero weight
+    # and the padding does not change the answer
+    alone, alone_weights = GreedyDecoder(model)(src[:1, :3], max_length=4, return_attention=True)
+    np.testing.assert_array_equal(alone, tokens[:1])
+    np.testing.assert_allclose(alone_weights[0], weights[0, :, :3], atol=1e-6)
+
+
+def test_unknown_attention_score():
+    with pytest.raises(ValueError, match="score must be one of"):
+        build_attention_seq2seq(9, 7, score="cosine")
+
+
+def test_date_vocabularies_cover_every_format():
+    import datetime
+
+    from helpers.data import DATE_FORMATS, generate_dates
+
+    source, target = date_vocabularies()
+    for human, iso in generate_dates(2000, seed=3):
+        assert not source.unknown_characters(human), human
+        assert not target.unknown_characters(iso)
+    assert DATE_FORMATS["weekday_month_d_yyyy_upper"](datetime.date(1984, 9, 25)) == "TUESDAY, SEPTEMBER 25, 1984"
+
+
+def test_translate_dates_interface(tmp_path):
+    source, target = date_vocabularies()
+    helpers.set_seed(0)
+    model = build_attention_seq2seq(source.size, target.size, embed_dim=4, units=8)
+    isos, matrices = translate_dates(model, ["Sep 27, 1994", "1/2/03"], return_attention=True)
+    assert len(isos) == 2 and all(isinstance(i, str) for i in isos)
+    assert matrices[0].shape == (min(len(isos[0]) + 1, 12), len("Sep 27, 1994"))
+    path = tmp_path / "dates.keras"
+    model.save(path)
+    assert translate_dates(str(path), ["Sep 27, 1994", "1/2/03"]) == isos  # file and model agree
+    assert translate_dates(model, []) == []
+    with pytest.raises(TypeError, match="list of strings"):
+        translate_dates(model, "Sep 27, 1994")
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        translate_dates(tmp_path / "missing.keras", ["Sep 27, 1994"])
+
+
 # --- helpers.metrics ----------------------------------------------------------------------
 
 def test_exact_match_and_accuracy_by_length():
@@ -158,6 +212,9 @@ def test_exact_match_and_accuracy_by_length():
     assert table["examples"].tolist() == [1, 3]
     assert table["accuracy"].tolist() == [1.0, 1 / 3]
     assert table[["length_from", "length_to"]].values.tolist() == [[1, 1], [2, 3]]
+    assert table["char_accuracy"].tolist() == pytest.approx([1.0, (1 + 1 / 2 + 2 / 3) / 3])
+    assert char_accuracy("abc", "abd") == pytest.approx(2 / 3)
+    assert char_accuracy("ab", "abcd") == 0.5 and char_accuracy("", "") == 1.0
     with pytest.raises(ValueError):
         exact_match(["a"], ["a", "b"])
     with pytest.raises(ValueError):
