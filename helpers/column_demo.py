@@ -1,0 +1,153 @@
+"""The hidden-column experiment of notebook 03: where does a trained attention look?
+
+The idea and the data come from philipperemy/keras-attention-mechanism
+(https://github.com/philipperemy/keras-attention-mechanism, Apache-2.0): every time step of a
+sequence is noise except one, ``attention_column``, which holds the 0/1 label
+(:func:`helpers.data.attention_column_data`). A model that classifies these sequences well must
+find that step, and its attention weights show whether it did.
+
+Two small models, built here so that the notebook's widget can rebuild them quickly:
+
+* :func:`build_attention_after_lstm`: ``LSTM(return_sequences=True)`` reads the inputs; a
+  :class:`helpers.layers.BahdanauAttention` with the LSTM's **last state as the query** scores
+  every step's hidden state; the context goes to ``Dense(1, sigmoid)``.
+* :func:`build_attention_before_lstm`: a :class:`TimeStepAttention` looks at the **raw inputs**
+  and weights each time step (softmax over time) before an ``LSTM`` reads them.
+
+Each builder returns ``(model, attention_model)``: the classifier, and a model sharing its layers
+that maps the inputs to the attention weights ``(B, T)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.layers import BahdanauAttention
+from helpers.runtime import import_tensorflow_quietly
+
+import_tensorflow_quietly()
+
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
+
+__all__ = [
+    "TimeStepAttention",
+    "build_attention_after_lstm",
+    "build_attention_before_lstm",
+    "mean_attention",
+]
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class TimeStepAttention(keras.layers.Layer):
+    """Attention over the time steps of the raw inputs, applied before any recurrent layer.
+
+    One score per time step is computed from the whole input sequence by a learned linear map,
+    as in keras-attention-mechanism's ``attention_3d_block`` (there with one softmax per input
+    feature; here one shared over the features)::
+
+        scores = flatten(x) @ W + b          (B, T)      W: (T * D, T), b: (T,)
+        a      = softmax(scores) over time   (B, T)
+        output = x * a[:, :, None]           (B, T, D)   every step scaled by its weight
+
+    The bias ``b`` alone can learn a preference for a *position*; ``W`` lets the weights also
+    depend on what the sequence contains.
+
+    Call returns ``(output, weights)``.
+    """
+
+    def build(self, input_shape):
+        _, t, d = input_shape
+        if t is None or d is None:
+            raise ValueError(f"TimeStepAttention needs a known (T, D), got {input_shape}.")
+        self.kernel = self.add_weight(
+            name="kernel", shape=(t * d, t), initializer="glorot_uniform"
+        )
+        self.bias = self.add_weight(name="bias", shape=(t,), initializer="zeros")
+
+    def call(self, x):
+        t, d = x.shape[1], x.shape[2]
+        scores = ops.matmul(ops.reshape(x, (-1, t * d)), self.kernel) + self.bias
+        weights = ops.softmax(scores, axis=-1)
+        return x * ops.expand_dims(weights, -1), weights
+
+    def compute_output_shape(self, input_shape):
+        return input_shape, input_shape[:2]
+
+
+def _compile(model: keras.Model, learning_rate: float) -> None:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def build_attention_after_lstm(
+    time_steps: int = 20,
+    input_dim: int = 2,
+    lstm_units: int = 32,
+    attention_units: int = 16,
+    learning_rate: float = 1e-2,
+    values: str = "states",
+) -> tuple[keras.Model, keras.Model]:
+    """LSTM over the inputs, then Bahdanau attention with the last state as query, then sigmoid.
+
+    The keys are the LSTM's hidden states ``h_1 .. h_T`` and the query its last state. The
+    values, which the context averages, are the hidden states (``values="states"``, the usual
+    choice) or the raw inputs ``x_1 .. x_T`` (``values="inputs"``: the attention must then
+    point at the step that holds the answer, since no other step's value carries it).
+
+    Returns:
+        ``(model, attention_model)``; ``model`` maps ``(B, T, D)`` to ``(B, 1)`` probabilities
+        and is compiled (Adam, binary cross-entropy, accuracy); ``attention_model`` maps the same
+        inputs to the attention weights ``(B, T)``.
+    """
+    inputs = keras.Input((time_steps, input_dim), name="sequence")
+    states, last_h, _ = keras.layers.LSTM(
+        lstm_units, return_sequences=True, return_state=True, name="lstm"
+    )(inputs)
+    if values not in ("states", "inputs"):
+        raise ValueError(f"values must be 'states' or 'inputs', got {values!r}.")
+    context, weights = BahdanauAttention(attention_units, name="attention")(
+        last_h, states if values == "states" else inputs, key=states,
+        return_attention_scores=True,
+    )
+    output = keras.layers.Dense(1, activation="sigmoid", name="label")(context)
+    model = keras.Model(inputs, output, name="attention_after_lstm")
+    _compile(model, learning_rate)
+    return model, keras.Model(inputs, weights, name="attention_after_lstm_weights")
+
+
+def build_attention_before_lstm(
+    time_steps: int = 20,
+    input_dim: int = 2,
+    lstm_units: int = 32,
+    learning_rate: float = 1e-2,
+) -> tuple[keras.Model, keras.Model]:
+    """Attention over the raw input steps (:class:`TimeStepAttention`), then LSTM, then sigmoid.
+
+    Returns:
+        ``(model, attention_model)`` as in :func:`build_attention_after_lstm`.
+    """
+    inputs = keras.Input((time_steps, input_dim), name="sequence")
+    weighted, weights = TimeStepAttention(name="attention")(inputs)
+    last_h = keras.layers.LSTM(lstm_units, name="lstm")(weighted)
+    output = keras.layers.Dense(1, activation="sigmoid", name="label")(last_h)
+    model = keras.Model(inputs, output, name="attention_before_lstm")
+    _compile(model, learning_rate)
+    return model, keras.Model(inputs, weights, name="attention_before_lstm_weights")
+
+
+def mean_attention(attention_model: keras.Model, x, batch_size: int = 1024) -> np.ndarray:
+    """The attention weights averaged over the examples in ``x``: a ``(T,)`` array summing to 1.
+
+    Calls the model directly (eagerly) batch by batch rather than through ``predict``, so that
+    many small models in a loop do not trigger TensorFlow's retracing warnings.
+    """
+    x = np.asarray(x, dtype="float32")
+    if len(x) == 0:
+        raise ValueError("mean_attention needs at least one example.")
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for start in range(0, len(x), batch_size):
+        total += np.asarray(attention_model(x[start:start + batch_size], training=False)).sum(0)
+    return total / len(x)
