@@ -19,6 +19,7 @@ Inference feeds the decoder its own previous prediction, one step at a time
 """
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -136,7 +137,7 @@ class GreedyDecoder:
     """
 
     def __init__(self, model: keras.Model):
-        self.model = model
+        # Holds the model's layers, not the model, so a cache keyed weakly on the model can free it.
         names = {layer.name for layer in model.layers}
         self.encoder_embedding = model.get_layer("encoder_embedding")
         self.encoder_lstm = model.get_layer("encoder_lstm")
@@ -233,6 +234,17 @@ def date_vocabularies() -> tuple[CharVocabulary, CharVocabulary]:
     return CharVocabulary.from_texts(texts + ["0123456789"]), CharVocabulary("0123456789-")
 
 
+_DECODERS: "weakref.WeakKeyDictionary[keras.Model, GreedyDecoder]" = weakref.WeakKeyDictionary()
+
+
+def greedy_decoder_for(model: keras.Model) -> GreedyDecoder:
+    """One :class:`GreedyDecoder` per model (its compiled step functions are reused)."""
+    decoder = _DECODERS.get(model)
+    if decoder is None:
+        decoder = _DECODERS[model] = GreedyDecoder(model)
+    return decoder
+
+
 def load_date_translator(model_or_path) -> keras.Model:
     """A trained date model, given as a model or a path to its ``.keras`` file."""
     if isinstance(model_or_path, keras.Model):
@@ -270,7 +282,7 @@ def translate_dates(model_or_path, dates, *, return_attention: bool = False, max
     if not dates:
         return ([], []) if return_attention else []
     src = source_vocab.encode([d if d else " " for d in dates])
-    tokens, weights = GreedyDecoder(model)(src, max_length=max_length, return_attention=True)
+    tokens, weights = greedy_decoder_for(model)(src, max_length=max_length, return_attention=True)
     isos = target_vocab.decode(tokens)
     if not return_attention:
         return isos

@@ -198,6 +198,8 @@ def test_translate_dates_interface(tmp_path):
     model.save(path)
     assert translate_dates(str(path), ["Sep 27, 1994", "1/2/03"]) == isos  # file and model agree
     assert translate_dates(model, []) == []
+    from helpers.seq2seq import greedy_decoder_for
+    assert greedy_decoder_for(model) is greedy_decoder_for(model)  # compiled once, reused
     with pytest.raises(TypeError, match="list of strings"):
         translate_dates(model, "Sep 27, 1994")
     with pytest.raises(FileNotFoundError, match="no model file"):
