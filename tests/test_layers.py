@@ -116,6 +116,20 @@ def built_layer(name, q, k, v, seed=1):
 
 
 # ------------------------------------------------------------------------ vs NumPy reference
+def assert_matches_keras(name, ours, theirs, query_rank, query_mask):
+    """Compare (context, weights) of one of our layers with a Keras built-in's, record the max
+    difference under ``name`` and require it below TOL. Keras leaves the weights of padded
+    queries as they are (and zeroes their output); ours zeroes both, so weights are compared on
+    real query rows and outputs everywhere. A 2-D query was fed to Keras as one time step."""
+    (c, w), (kc, kw) = ours, (np.asarray(theirs[0]), np.asarray(theirs[1]))
+    if query_rank == 2:
+        kc, kw = kc[:, 0], kw[:, 0]
+    rows = np.ones(kw.shape[:-1], bool) if query_mask is None else query_mask
+    diff = max(max_diff(c, kc), max_diff(np.asarray(w)[rows], kw[rows]))
+    record(name, diff)
+    assert diff < TOL
+
+
 @pytest.mark.parametrize("masked", [False, True], ids=["no-mask", "masks"])
 @pytest.mark.parametrize("query_rank", [2, 3])
 @pytest.mark.parametrize("name", list(LAYERS))
@@ -220,15 +234,9 @@ def test_dot_product_matches_keras_attention(scaled, query_rank, masked):
     c, w = ours(
         q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True
     )
-    kc, kw = np.asarray(kc), np.asarray(kw)
-    if query_rank == 2:
-        kc, kw = kc[:, 0], kw[:, 0]
-    rows = np.ones(kw.shape[:-1], bool) if query_mask is None else query_mask
-    # Keras leaves the weights of padded queries as they are (and zeroes their output); ours
-    # zeroes both, so compare the weights on real query rows and the outputs everywhere.
-    diff = max(max_diff(c, kc), max_diff(np.asarray(w)[rows], kw[rows]))
-    record(f"{'scaled ' if scaled else ''}DotProductAttention vs keras.layers.Attention", diff)
-    assert diff < TOL
+    assert_matches_keras(
+        f"{'scaled ' if scaled else ''}DotProductAttention vs keras.layers.Attention",
+        (c, w), (kc, kw), query_rank, query_mask)
 
 
 @pytest.mark.parametrize("masked", [False, True], ids=["no-mask", "masks"])
@@ -256,13 +264,8 @@ def test_bahdanau_matches_keras_additive_attention(query_rank, masked):
     c, w = ours(
         q, v, key=k, query_mask=query_mask, value_mask=value_mask, return_attention_scores=True
     )
-    kc, kw = np.asarray(kc), np.asarray(kw)
-    if query_rank == 2:
-        kc, kw = kc[:, 0], kw[:, 0]
-    rows = np.ones(kw.shape[:-1], bool) if query_mask is None else query_mask
-    diff = max(max_diff(c, kc), max_diff(np.asarray(w)[rows], kw[rows]))
-    record("BahdanauAttention vs keras.layers.AdditiveAttention", diff)
-    assert diff < TOL
+    assert_matches_keras("BahdanauAttention vs keras.layers.AdditiveAttention",
+                         (c, w), (kc, kw), query_rank, query_mask)
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
