@@ -13,6 +13,9 @@ import_tensorflow_quietly()
 # tf.data.Dataset. The course's datasets shuffle themselves (helpers.pipeline), so that one
 # message is noise in every notebook; all other warnings stay visible.
 warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
+# Keras warns when a softmax runs over an axis of size 1. Attention over a one-token input (a
+# one-word sentence typed into a widget) does exactly that, correctly: the one key gets weight 1.
+warnings.filterwarnings("ignore", message=r"You are using a softmax over axis -1 of a tensor of shape")
 
 __version__ = "0.1.0"
 __all__ = ["artifacts_dir", "import_tensorflow_quietly", "pick", "profile", "set_seed", "__version__"]

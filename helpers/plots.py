@@ -73,12 +73,14 @@ def plot_accuracy_by_length(
     title: str = "Exact-match accuracy by input length",
     xlabel: str = "input length (symbols)",
     ylabel: str = "exact-match accuracy",
+    ylim: tuple[float, float] | None = (-0.03, 1.03),
 ):
     """Plot one accuracy-vs-length line per model and return the ``Axes``.
 
     Args:
         curves: ``{label: (lengths, accuracies)}``, e.g. from
             :func:`helpers.metrics.accuracy_by_length`.
+        ylim: y-axis range (default a 0-1 accuracy); ``None`` lets matplotlib choose (e.g. BLEU).
     """
     import matplotlib.pyplot as plt
 
@@ -86,7 +88,8 @@ def plot_accuracy_by_length(
         _, ax = plt.subplots(figsize=(7, 4))
     for label, (lengths, accuracies) in curves.items():
         ax.plot(list(lengths), list(accuracies), marker="o", label=label)
-    ax.set_ylim(-0.03, 1.03)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -38,6 +38,7 @@ from helpers.runtime import import_tensorflow_quietly
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 
+from helpers.callbacks import TimedTraining  # noqa: E402,F401  (re-exported)
 from helpers.layers import BahdanauAttention  # noqa: E402
 
 __all__ = [
@@ -324,21 +325,6 @@ def evaluate_ids(model: keras.Model, ids: np.ndarray, labels: np.ndarray,
         probs[idx] = p
     accuracy = float(np.mean((probs >= 0.5) == (np.asarray(labels) == 1)))
     return (accuracy, probs, weights) if with_attention else (accuracy, probs)
-
-
-class TimedTraining(keras.callbacks.Callback):
-    """Records the seconds spent in each training epoch (``on_epoch_begin`` to ``on_epoch_end``,
-    i.e. without any evaluation done between ``fit`` calls)."""
-
-    def __init__(self):
-        super().__init__()
-        self.epoch_seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch_seconds.append(time.perf_counter() - self._start)
 
 
 # --------------------------------------------------------------------------------- explaining

@@ -65,3 +65,74 @@ def date_translator_widget(model, examples=("Sep 27, 1994", "TUESDAY, SEPTEMBER 
     show()
     display(widgets.VBox([box, out]))
     return box, out
+
+
+MAX_SPANISH_TOKENS = 40
+
+
+def check_spanish_text(text: str, model) -> tuple[str | None, str | None]:
+    """Vet a typed Spanish sentence for :class:`helpers.translator.Translator`: ``(error, warning)``.
+
+    ``error`` (nothing translated) for empty input, input with no word (punctuation only) and
+    input longer than :data:`MAX_SPANISH_TOKENS` tokens; ``warning`` (translated, but words are
+    read as ``[UNK]``) for words outside the model's source vocabulary.
+    """
+    from helpers.translator import preprocess
+
+    tokens = preprocess(text).split()
+    if not tokens:
+        return "Type a Spanish sentence, for example '¿Dónde está la estación?'.", None
+    if not any(any(ch.isalnum() for ch in t) for t in tokens):
+        return f"{text.strip()!r} has punctuation but no words; type a Spanish sentence.", None
+    if len(tokens) > MAX_SPANISH_TOKENS:
+        return (f"That is {len(tokens)} tokens; the training sentences are mostly 3-15 tokens long. "
+                f"Type one sentence of at most {MAX_SPANISH_TOKENS} tokens."), None
+    known = set(model.source_vocabulary)
+    unknown = sorted({t for t in tokens if t not in known})
+    if unknown:
+        return None, (f"Not in the model's vocabulary: {', '.join(unknown)}. They are read as "
+                      "[UNK], so the translation is a guess around them.")
+    return None, None
+
+
+def spanish_translator_widget(model, examples=("¿Dónde está la estación?", "Hoy hace mucho calor.",
+                                               "No sé lo que quieres decir.")):
+    """A text box and a beam-width slider: type Spanish, see the English and the alignment.
+
+    ``model`` is a trained :class:`helpers.translator.Translator`.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from helpers.plots import attention_heatmap
+    from helpers.translator import END, preprocess
+
+    box = widgets.Text(value=examples[0], description="Spanish:", continuous_update=False,
+                       placeholder="e.g. " + " / ".join(examples), layout=widgets.Layout(width="520px"))
+    beam = widgets.IntSlider(value=1, min=1, max=8, description="beam width:")
+    out = widgets.Output()
+
+    def show(change=None):
+        out.clear_output(wait=True)
+        with out:
+            error, warning = check_spanish_text(box.value, model)
+            if error:
+                print(error)
+                return
+            if warning:
+                print(warning)
+            (english,), (tokens,), (weights,) = model.translate([box.value], beam_width=beam.value,
+                                                                 return_attention=True)
+            print(f"{box.value.strip()!r} -> {english!r}")
+            rows = (tokens + [END])[: len(weights)]
+            attention_heatmap(weights, x_labels=preprocess(box.value).split(), y_labels=rows,
+                              xlabel="Spanish (source tokens)", ylabel="English (output tokens)",
+                              title="Where each English word looked")
+            plt.show()
+
+    box.observe(show, names="value")
+    beam.observe(show, names="value")
+    show()
+    display(widgets.VBox([box, beam, out]))
+    return box, beam, out

@@ -37,3 +37,39 @@ def test_widget_never_raises(tiny_translator, text, capsys):
         assert "characters" in printed
     else:
         assert "->" in printed
+
+
+# --- the Spanish translator widget (notebook 06) ------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_spanish_translator():
+    from helpers import translator as T
+
+    helpers.set_seed(0)
+    sources, targets = ["¿ dónde está ?", "hola ."], ["where is it ?", "hi ."]
+    return T.Translator(T.make_vocabulary(sources, 50), T.make_vocabulary(targets, 50), embed_dim=4, units=4)
+
+
+def test_check_spanish_text(tiny_spanish_translator):
+    from helpers.widgets import MAX_SPANISH_TOKENS, check_spanish_text
+
+    assert check_spanish_text("¿Dónde está?", tiny_spanish_translator) == (None, None)
+    assert "Type a Spanish sentence" in check_spanish_text("  ", tiny_spanish_translator)[0]
+    assert "no words" in check_spanish_text("¿?!...", tiny_spanish_translator)[0]
+    assert "tokens" in check_spanish_text("hola " * (MAX_SPANISH_TOKENS + 1), tiny_spanish_translator)[0]
+    error, warning = check_spanish_text("Hola, Pepito", tiny_spanish_translator)
+    assert error is None and "pepito" in warning and "[UNK]" in warning
+
+
+@pytest.mark.parametrize("text", ["", "¿Dónde está?", "hola " * 500, "?!¿", "zzz qqq", "💥"])
+def test_spanish_widget_never_raises(tiny_spanish_translator, text, capsys):
+    from helpers.widgets import spanish_translator_widget
+
+    box, beam, out = spanish_translator_widget(tiny_spanish_translator)
+    box.value = text
+    beam.value = 3
+    printed = capsys.readouterr().out
+    if text.strip() and any(c.isalpha() for c in text) and len(text.split()) < 40:
+        assert "->" in printed
+    else:
+        assert "Type" in printed or "no words" in printed

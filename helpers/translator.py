@@ -1,0 +1,455 @@
+"""Spanish→English translation with Bahdanau attention (notebook 06).
+
+Pieces, in the order the notebook uses them:
+
+* :func:`preprocess` — Unicode-normalised, lower-cased, punctuation split into tokens; accents,
+  ``ñ``, ``ü``, ``¿`` and ``¡`` are kept (the tutorials' ``[^a-zA-Z?.!,¿]`` regex turns
+  "aquí" into "aqu"; see :data:`TUTORIAL_PATTERN`). :func:`detokenize` undoes the spacing.
+* :func:`leak_free_split` — test and validation sets whose Spanish sentences never occur in
+  training (the file repeats sentences with alternative translations); the test set keeps every
+  English translation of a sentence as a reference.
+* :class:`Translator` — a ``keras.Model``: bidirectional GRU encoder, GRU decoder, additive
+  (Bahdanau) attention from :mod:`helpers.layers`; the vocabularies travel inside it, so one
+  ``.keras`` file is the whole translator.
+* decoding — :meth:`Translator.translate` (greedy, or beam search with ``beam_width > 1``),
+  returning the attention weights of every output token.
+* :func:`bleu` and :func:`bleu_by_length` — sacreBLEU on detokenised output.
+
+Training shapes (teacher forcing, every decoder step at once)::
+
+    source ids (B, Ts) ─ Embedding ─ BiGRU (forward + backward summed) ─► H (B, Ts, U), h (B, U)
+    target in  (B, Tt) ─ Embedding ─ GRU(initial_state=h) ─► S (B, Tt, U)
+    Bahdanau(query=S, value=H, masks) ─► C (B, Tt, U), weights (B, Tt, Ts)
+    tanh(W_c [C; S]) ─ Dense(V_t) ─► logits (B, Tt, V_t)
+
+The decoder state ``s_t`` queries the encoder states after the GRU step (as in TensorFlow's
+current NMT tutorial and Luong et al. 2015), so training needs no Python loop over time steps.
+Bahdanau et al. (2015) instead fed the context into the GRU's input, which forces a step loop;
+:func:`stepwise_loss` runs the same model one step at a time, the original tutorials' way, to
+check and benchmark the vectorised version.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.runtime import import_tensorflow_quietly
+
+tf = import_tensorflow_quietly()
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
+
+from helpers.layers import BahdanauAttention  # noqa: E402
+
+START, END = "[START]", "[END]"
+PAD_ID, UNK_ID = 0, 1  # TextVectorization's reserved ids ('' and '[UNK]')
+
+#: The character class of the original notebook and of TensorFlow's first NMT tutorial: every
+#: run of characters outside it becomes a space, so "aquí" loses its "í" (unless accents were
+#: stripped first, which turns "él" (he) and "el" (the) into the same word).
+TUTORIAL_PATTERN = r"[^a-zA-Z?.!,¿]+"
+
+_PUNCTUATION = "¿¡?!.,;:\""
+_SPLIT_PUNCT = re.compile(f"([{re.escape(_PUNCTUATION)}])")
+_DROP = re.compile(r"[^\w\s'" + re.escape(_PUNCTUATION) + "-]")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"', "—": " ", "\u200b": ""})
+
+
+def tutorial_preprocess(text: str) -> str:
+    """The original notebook's cleaning (lower-case, then :data:`TUTORIAL_PATTERN`), for contrast."""
+    text = re.sub(r"([?.!,¿])", r" \1 ", text.lower())
+    return " ".join(re.sub(TUTORIAL_PATTERN, " ", text).split())
+
+
+def preprocess(text: str) -> str:
+    """Normalise one sentence into space-separated tokens, keeping every letter.
+
+    NFKC Unicode normalisation (a decomposed "i" + combining acute accent becomes one "í";
+    compatibility forms such as non-breaking spaces become plain ones), typographic quotes and
+    dashes mapped to ASCII, lower case, punctuation ``¿ ¡ ? ! . , ; : "`` split into tokens,
+    any other symbol dropped; letters of every alphabet, digits, apostrophes and hyphens stay.
+
+    >>> preprocess("¿Está aquí?")
+    '¿ está aquí ?'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"preprocess expects a str, got {type(text).__name__}.")
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = _DROP.sub(" ", text)
+    text = _SPLIT_PUNCT.sub(r" \1 ", text)
+    return " ".join(text.split())
+
+
+def detokenize(tokens: Sequence[str] | str) -> str:
+    """Join tokens back into a sentence: no space before ``. , ? ! ; :``, none after ``¿ ¡``.
+
+    >>> detokenize(["i", "'m", "here", "."])  # (tokens never split at apostrophes, though)
+    "i 'm here."
+    """
+    text = tokens if isinstance(tokens, str) else " ".join(tokens)
+    text = re.sub(r" ([?!.,;:])", r"\1", text)
+    return re.sub(r"([¿¡]) ", r"\1", text)
+
+
+# ------------------------------------------------------------------------------------ data
+def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: int = 2_000,
+                    seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Split pairs so that no Spanish sentence of validation or test occurs in training.
+
+    Sentences are compared after :func:`preprocess` (so "¿Qué?" and "¿qué?" are one sentence).
+    ``n_test`` and ``n_validation`` count distinct Spanish sentences, drawn at random.
+
+    Returns:
+        ``{"train", "validation", "test"}`` DataFrames with columns ``spanish``, ``english`` (the
+        original text) and ``source``, ``target`` (preprocessed). ``train`` and ``validation``
+        have one row per pair; ``test`` has one row per distinct Spanish sentence, with
+        ``references``: the list of ALL its English translations in the file (original text),
+        which BLEU scores against.
+    """
+    for name, value in (("n_test", n_test), ("n_validation", n_validation)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    missing = {"spanish", "english"} - set(pairs.columns)
+    if missing:
+        raise ValueError(f"pairs needs columns 'spanish' and 'english'; missing {sorted(missing)}.")
+    df = pairs[["spanish", "english"]].copy()
+    df["source"] = [preprocess(s) for s in df["spanish"]]
+    df["target"] = [preprocess(s) for s in df["english"]]
+    df = df[(df["source"] != "") & (df["target"] != "")]
+    sentences = df["source"].unique()
+    if n_test + n_validation >= len(sentences):
+        raise ValueError(f"n_test + n_validation = {n_test + n_validation} leaves no training data "
+                         f"({len(sentences)} distinct Spanish sentences).")
+    rng = np.random.default_rng(seed)
+    chosen = rng.permutation(len(sentences))
+    test_set = set(sentences[chosen[:n_test]])
+    validation_set = set(sentences[chosen[n_test:n_test + n_validation]])
+    in_test = df["source"].isin(test_set)
+    in_validation = df["source"].isin(validation_set)
+    test = (df[in_test].groupby("source", sort=False)
+            .agg(spanish=("spanish", "first"), english=("english", "first"),
+                 target=("target", "first"), references=("english", list))
+            .reset_index()[["spanish", "english", "source", "target", "references"]])
+    return {
+        "train": df[~in_test & ~in_validation].reset_index(drop=True),
+        "validation": df[in_validation].reset_index(drop=True),
+        "test": test,
+    }
+
+
+def make_vocabulary(texts: Sequence[str], max_tokens: int, *, min_count: int = 1) -> list[str]:
+    """Most frequent whitespace tokens of preprocessed ``texts`` (ties alphabetical), at most
+    ``max_tokens`` including ``''`` (padding, id 0) and ``[UNK]`` (id 1); :data:`START` and
+    :data:`END` are always in. Tokens seen fewer than ``min_count`` times are left out."""
+    if max_tokens < 5:
+        raise ValueError(f"max_tokens must be at least 5, got {max_tokens}.")
+    counts = pd.Series([t for text in texts for t in text.split()]).value_counts()
+    counts = counts[counts >= min_count]
+    words = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    words = [w for w, _ in words if w not in (START, END, "[UNK]")]
+    return ["", "[UNK]", START, END] + words[: max_tokens - 4]
+
+
+def _vectorizer(vocabulary: list[str]):
+    layer = keras.layers.TextVectorization(standardize=None, split="whitespace",
+                                           output_mode="int", vocabulary=vocabulary[2:])
+    if layer.get_vocabulary() != list(vocabulary):
+        raise ValueError("vocabulary must start with '' and '[UNK]' and hold distinct tokens.")
+    return layer
+
+
+def _as_strings(texts) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("pass a list of sentences, not a single string (wrap it in a list).")
+    texts = list(texts)
+    bad = [type(t).__name__ for t in texts if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"sentences must be str, got {bad[0]}.")
+    return texts
+
+
+# ------------------------------------------------------------------------------------ model
+@keras.saving.register_keras_serializable(package="helpers")
+def masked_loss(y_true, logits):
+    """Mean cross-entropy over the real (non-padding) target tokens of the batch."""
+    mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
+    loss = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
+    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+def masked_accuracy(y_true, logits):
+    """Share of real (non-padding) target tokens predicted right (teacher-forced)."""
+    mask = ops.not_equal(y_true, PAD_ID)
+    hits = ops.logical_and(ops.equal(ops.cast(y_true, "int32"),
+                                     ops.cast(ops.argmax(logits, axis=-1), "int32")), mask)
+    return ops.sum(ops.cast(hits, "float32")) / ops.maximum(ops.sum(ops.cast(mask, "float32")), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class Translator(keras.Model):
+    """Attention encoder-decoder whose vocabularies live inside the model (one ``.keras`` file).
+
+    Args:
+        source_vocabulary, target_vocabulary: token lists from :func:`make_vocabulary`.
+        embed_dim: embedding size of both languages.
+        units: GRU size of the encoder (each direction; the two are summed) and decoder, and of
+            the attention's hidden layer.
+        attention: ``False`` builds the no-attention baseline: the decoder sees the source only
+            through the encoder's final state (the fixed-context bottleneck of notebook 01).
+
+    Call: ``model((source_ids (B, Ts), decoder_inputs (B, Tt)))`` → logits ``(B, Tt, V_t)``
+    (int ids, 0 = right padding; decoder inputs start with ``[START]``).
+    """
+
+    def __init__(self, source_vocabulary, target_vocabulary, *, embed_dim: int = 256,
+                 units: int = 256, attention: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("embed_dim", embed_dim), ("units", units)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        self.source_vocabulary = list(source_vocabulary)
+        self.target_vocabulary = list(target_vocabulary)
+        self.embed_dim, self.units, self.use_attention = embed_dim, units, bool(attention)
+        self.source_vectorizer = _vectorizer(self.source_vocabulary)
+        self.target_vectorizer = _vectorizer(self.target_vocabulary)
+        if self.target_vocabulary[2:4] != [START, END]:
+            raise ValueError(f"target_vocabulary must hold {START!r} and {END!r} at ids 2 and 3.")
+        self.start_id, self.end_id = 2, 3
+        self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary), embed_dim,
+                                                       mask_zero=True, name="source_embedding")
+        self.encoder_rnn = keras.layers.Bidirectional(
+            keras.layers.GRU(units, return_sequences=True, return_state=True),
+            merge_mode="sum", name="encoder")
+        self.target_embedding = keras.layers.Embedding(len(self.target_vocabulary), embed_dim,
+                                                       mask_zero=True, name="target_embedding")
+        self.decoder_rnn = keras.layers.GRU(units, return_sequences=True, return_state=True,
+                                            name="decoder")
+        self.attention = BahdanauAttention(units, name="attention") if self.use_attention else None
+        self.combine = keras.layers.Dense(units, activation="tanh", name="combine")
+        self.output_layer = keras.layers.Dense(len(self.target_vocabulary), name="logits")
+
+    # ---------------------------------------------------------------- building blocks
+    def encode(self, source_ids, training=None):
+        """``source_ids (B, Ts)`` → encoder states ``(B, Ts, U)``, final state ``(B, U)``, mask."""
+        mask = ops.not_equal(source_ids, PAD_ID)
+        x = self.source_embedding(source_ids)
+        states, forward, backward = self.encoder_rnn(x, mask=mask, training=training)
+        return states, forward + backward, mask
+
+    def decode(self, decoder_inputs, encoder_states, source_mask, state, training=None):
+        """Decoder over ``decoder_inputs (B, Tt)`` from ``state (B, U)`` → logits
+        ``(B, Tt, V_t)``, new state ``(B, U)``, attention weights ``(B, Tt, Ts)`` (or None)."""
+        target_mask = ops.not_equal(decoder_inputs, PAD_ID)
+        x = self.target_embedding(decoder_inputs)
+        outputs, state = self.decoder_rnn(x, initial_state=state, mask=target_mask, training=training)
+        weights = None
+        if self.attention is not None:
+            context, weights = self.attention(outputs, encoder_states, query_mask=target_mask,
+                                              value_mask=source_mask, return_attention_scores=True)
+            outputs = ops.concatenate([context, outputs], axis=-1)
+        logits = self.output_layer(self.combine(outputs))
+        # masked_loss and masked_accuracy mask padding themselves, from the targets. A Keras mask
+        # left on the logits (the no-attention path keeps the GRU's) would make Keras weight the
+        # scalar loss by it a second time; tf.identity returns the same values without it.
+        return tf.identity(logits), state, weights
+
+    def call(self, inputs, training=None):
+        source_ids, decoder_inputs = inputs
+        encoder_states, state, source_mask = self.encode(source_ids, training=training)
+        logits, _, _ = self.decode(decoder_inputs, encoder_states, source_mask, state, training=training)
+        return logits
+
+    def get_config(self):
+        return {**super().get_config(), "source_vocabulary": self.source_vocabulary,
+                "target_vocabulary": self.target_vocabulary, "embed_dim": self.embed_dim,
+                "units": self.units, "attention": self.use_attention}
+
+    def build(self, input_shape=None):
+        """Create every weight by running :meth:`call` once on a dummy pair (saving and
+        loading need the weights to exist before the first real call)."""
+        if not self.built:
+            dummy = np.ones((1, 2), "int32")
+            self.call((dummy, dummy))
+        self.built = True
+
+    # ---------------------------------------------------------------- text <-> ids
+    def source_ids(self, sentences) -> np.ndarray:
+        """Raw Spanish sentences → right-padded ids ``(N, T)`` (:func:`preprocess` first)."""
+        texts = [preprocess(s) for s in _as_strings(sentences)]
+        return np.asarray(self.source_vectorizer(texts), dtype="int32") if texts else np.zeros((0, 1), "int32")
+
+    def tokens(self, ids) -> list[str]:
+        """Target ids → tokens, stopping at ``[END]`` or padding."""
+        out = []
+        for i in np.asarray(ids).tolist():
+            if i in (self.end_id, PAD_ID):
+                break
+            out.append(self.target_vocabulary[i])
+        return out
+
+    # ---------------------------------------------------------------- decoding
+    def _step_fn(self):
+        if getattr(self, "_compiled_step", None) is None:
+            @tf.function(reduce_retracing=True)
+            def step(tokens, state, encoder_states, source_mask):
+                logits, state, weights = self.decode(tokens[:, None], encoder_states, source_mask, state)
+                if weights is None:
+                    weights = tf.zeros((tf.shape(tokens)[0], 1, tf.shape(encoder_states)[1]))
+                return tf.nn.log_softmax(logits[:, 0]), state, weights[:, 0]
+
+            @tf.function(reduce_retracing=True)
+            def encode(ids):
+                return self.encode(ids)
+
+            self._compiled_step, self._compiled_encode = step, encode
+        return self._compiled_step, self._compiled_encode
+
+    def translate(self, sentences, *, beam_width: int = 1, max_length: int | None = None,
+                  batch_size: int = 256, return_attention: bool = False, length_penalty: float = 0.6):
+        """Translate raw Spanish sentences.
+
+        Args:
+            sentences: list of str (any case and punctuation; :func:`preprocess` runs first).
+            beam_width: 1 = greedy (the most likely next token at every step); k > 1 = beam
+                search keeping the k best partial translations, ranked at the end by
+                ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al. 2016).
+            max_length: most output tokens; default ``2 * source tokens + 10``.
+
+        Returns:
+            list of English strings (detokenised, lower case); with ``return_attention`` also
+            ``(translations, tokens, weights)``: the output tokens of each sentence and a
+            ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
+            last row is the step that produced ``[END]``, if it was produced).
+        """
+        if not isinstance(beam_width, (int, np.integer)) or isinstance(beam_width, bool) or beam_width < 1:
+            raise ValueError(f"beam_width must be a positive integer, got {beam_width!r}.")
+        ids = self.source_ids(sentences)
+        results = []
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start:start + batch_size]
+            chunk = chunk[:, : max(1, int((chunk != 0).sum(axis=1).max()))]
+            limit = max_length or int(2 * chunk.shape[1] + 10)
+            results += self._beam(chunk, beam_width, limit, length_penalty)
+        words = [self.tokens(r[0]) for r in results]
+        texts = [detokenize(w) for w in words]
+        if not return_attention:
+            return texts
+        source_lengths = (ids != 0).sum(axis=1)
+        weights = [r[1][:, :n] for r, n in zip(results, source_lengths)]
+        return texts, words, weights
+
+    def _beam(self, ids, k, max_length, alpha):
+        """Beam search (greedy when k = 1) over one batch of source ids; NumPy bookkeeping,
+        one compiled decoder step per output position for all sentences and beams at once.
+        Returns ``[(token_ids, weights (steps, Ts)), ...]`` per sentence."""
+        step, encode = self._step_fn()
+        b, ts = ids.shape
+        encoder_states, state, mask = encode(tf.constant(ids))
+        encoder_states = tf.repeat(encoder_states, k, axis=0)
+        mask = tf.repeat(mask, k, axis=0)
+        state = tf.repeat(state, k, axis=0)
+        scores = np.full((b, k), -np.inf)
+        scores[:, 0] = 0.0  # all beams start identical: expand only the first
+        tokens = np.full((b * k,), self.start_id, dtype="int32")
+        history = np.zeros((b, k, 0), "int32")
+        attention = np.zeros((b, k, 0, ts), "float32")
+        finished: list[list[tuple[float, np.ndarray, np.ndarray]]] = [[] for _ in range(b)]
+        done = np.zeros(b, bool)
+        vocab = len(self.target_vocabulary)
+        for t in range(max_length):
+            log_probs, state, weights = step(tf.constant(tokens), state, encoder_states, mask)
+            log_probs = log_probs.numpy().reshape(b, k, vocab)
+            log_probs[:, :, PAD_ID] = -np.inf
+            log_probs[:, :, self.start_id] = -np.inf
+            candidates = (scores[:, :, None] + log_probs).reshape(b, k * vocab)
+            best = np.argsort(-candidates, axis=1)[:, :k] if k > 1 else candidates.argmax(1)[:, None]
+            scores = np.take_along_axis(candidates, best, axis=1)
+            beam, tokens2 = best // vocab, (best % vocab).astype("int32")
+            history = np.concatenate([np.take_along_axis(history, beam[:, :, None], 1), tokens2[:, :, None]], 2)
+            weights = weights.numpy().reshape(b, k, ts)
+            attention = np.concatenate([np.take_along_axis(attention, beam[:, :, None, None], 1),
+                                        np.take_along_axis(weights, beam[:, :, None], 1)[:, :, None]], 2)
+            flat_beam = (beam + np.arange(b)[:, None] * k).reshape(-1)
+            state = tf.gather(state, flat_beam)
+            ended = (tokens2 == self.end_id) | (t == max_length - 1)
+            for i, j in zip(*np.nonzero(ended & np.isfinite(scores) & ~done[:, None])):
+                length = t + 1
+                finished[i].append((scores[i, j] / (((5 + length) / 6) ** alpha if k > 1 else 1.0),
+                                    history[i, j].copy(), attention[i, j].copy()))
+            scores[ended] = -np.inf
+            done |= np.array([len(f) >= k for f in finished])
+            scores[done] = -np.inf
+            if not np.isfinite(scores).any():
+                break
+            tokens = tokens2.reshape(-1)
+        return [(best[1], best[2]) for best in (max(f, key=lambda x: x[0]) for f in finished)]
+
+
+# ------------------------------------------------------------------------------------ training
+def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):
+    """Preprocessed pairs → ``(source_ids, decoder_inputs, decoder_targets)`` int32 arrays,
+    right-padded: ``[START] y1 .. yn`` and ``y1 .. yn [END]`` of equal lengths."""
+    src = np.asarray(model.source_vectorizer(list(sources)), "int32")
+    full = np.asarray(model.target_vectorizer([f"{START} {t} {END}" for t in targets]), "int32")
+    decoder_inputs = full[:, :-1].copy()
+    decoder_inputs[decoder_inputs == model.end_id] = PAD_ID
+    return src, decoder_inputs, full[:, 1:]
+
+
+def compile_translator(model: Translator, learning_rate=1e-3) -> Translator:
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+                  loss=masked_loss, metrics=[masked_accuracy])
+    return model
+
+
+def stepwise_loss(model: Translator, source_ids, decoder_inputs, decoder_targets):
+    """The same teacher-forced loss as ``model((source_ids, decoder_inputs))`` + :func:`masked_loss`,
+    computed one decoder step at a time, the original tutorials' training loop (works eagerly
+    and inside ``tf.function``, where the loop becomes a ``tf.while_loop``). It must agree with
+    the vectorised loss up to float rounding; ``benchmarks/translator_speed.py`` times both."""
+    encoder_states, state, source_mask = model.encode(source_ids)
+    total = tf.zeros((), encoder_states.dtype)
+    count = tf.zeros((), encoder_states.dtype)
+    for t in tf.range(tf.shape(decoder_inputs)[1]):
+        logits, new_state, _ = model.decode(decoder_inputs[:, t:t + 1], encoder_states, source_mask, state)
+        real = tf.cast(tf.not_equal(decoder_targets[:, t], PAD_ID), logits.dtype)
+        state = tf.where(real[:, None] > 0, new_state, state)  # padding leaves the state alone
+        loss = keras.losses.sparse_categorical_crossentropy(decoder_targets[:, t], logits[:, 0],
+                                                            from_logits=True)
+        total += tf.reduce_sum(loss * real)
+        count += tf.reduce_sum(real)
+    return total / tf.maximum(count, 1.0)
+
+
+# ------------------------------------------------------------------------------------ metrics
+def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
+    """sacreBLEU corpus BLEU (default 13a tokenisation), case-insensitive, several references
+    per sentence allowed. ``references[i]`` is the list of English translations of sentence i.
+    Returns the ``sacrebleu`` score object (``.score``, and ``str()`` gives the full line)."""
+    import sacrebleu
+
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists.")
+    refs = [list(r) if not isinstance(r, str) else [r] for r in references]
+    width = max((len(r) for r in refs), default=1)
+    streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+    return sacrebleu.corpus_bleu(list(hypotheses), streams, lowercase=True)
+
+
+def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
+                   references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
+    """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
+    ``bleu``. ``bins`` are bucket edges (left-closed)."""
+    lengths = np.array([len(s.split()) for s in sources])
+    rows = []
+    for low, high in zip(bins[:-1], bins[1:]):
+        idx = np.flatnonzero((lengths >= low) & (lengths < high))
+        if len(idx):
+            rows.append({"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
+                         "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score})
+    return pd.DataFrame(rows)
