@@ -59,7 +59,14 @@ def attention_heatmap(
     )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", labelrotation=0 if w.shape[1] <= 12 else 90)
+    # Upright labels while they fit (characters, short words); slanted, then vertical, when not.
+    longest = max((len(str(label)) for label in x_labels), default=1) if x_labels is not None else 2
+    rotation = 90 if w.shape[1] > 12 else (40 if longest > 5 and w.shape[1] > 4 else 0)
+    ax.tick_params(axis="x", labelrotation=rotation)
+    if rotation == 40:
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
     ax.tick_params(axis="y", labelrotation=0)
     if title:
         ax.set_title(title)

@@ -73,3 +73,16 @@ def test_spanish_widget_never_raises(tiny_spanish_translator, text, capsys):
         assert "->" in printed
     else:
         assert "Type" in printed or "no words" in printed
+
+
+@pytest.mark.parametrize("labels, expected", [(list("9/27/94"), 0), (["quiero", "que", "tom", "diga", "que", "estaba"], 40),
+                                              ([str(i) for i in range(13)], 90)])
+def test_heatmap_label_rotation(labels, expected):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from helpers.plots import attention_heatmap
+
+    ax = attention_heatmap(np.full((2, len(labels)), 1 / len(labels)), x_labels=labels)
+    assert ax.get_xticklabels()[0].get_rotation() == expected
+    plt.close(ax.figure)
