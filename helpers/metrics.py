@@ -25,6 +25,16 @@ def char_accuracy(prediction: str, reference: str) -> float:
     return sum(p == r for p, r in zip(prediction, reference)) / longest
 
 
+def length_bins(lengths: Sequence[int], bins: Sequence[int]):
+    """Yield ``(low, high, indices)`` for every non-empty bin ``[low, high)`` of ``bins`` edges:
+    the positions of the examples whose length falls in it."""
+    lengths = np.asarray(lengths)
+    for low, high in zip(bins[:-1], bins[1:]):
+        indices = np.flatnonzero((lengths >= low) & (lengths < high))
+        if len(indices):
+            yield low, high, indices
+
+
 def accuracy_by_length(predictions: Sequence[str], references: Sequence[str],
                        lengths: Sequence[int], bins: Sequence[int]) -> pd.DataFrame:
     """Exact-match accuracy grouped by input length.
@@ -41,12 +51,8 @@ def accuracy_by_length(predictions: Sequence[str], references: Sequence[str],
         raise ValueError("predictions, references and lengths must have the same length.")
     correct = np.array([p == r for p, r in zip(predictions, references)], dtype=float)
     per_char = np.array([char_accuracy(p, r) for p, r in zip(predictions, references)])
-    lengths = np.asarray(lengths)
-    rows = []
-    for lo, hi in zip(bins[:-1], bins[1:]):
-        in_bin = (lengths >= lo) & (lengths < hi)
-        if in_bin.any():
-            rows.append({"length_from": int(lo), "length_to": int(hi) - 1, "mid": (lo + hi - 1) / 2,
-                         "examples": int(in_bin.sum()), "accuracy": float(correct[in_bin].mean()),
-                         "char_accuracy": float(per_char[in_bin].mean())})
+    rows = [{"length_from": int(lo), "length_to": int(hi) - 1, "mid": (lo + hi - 1) / 2,
+             "examples": len(idx), "accuracy": float(correct[idx].mean()),
+             "char_accuracy": float(per_char[idx].mean())}
+            for lo, hi, idx in length_bins(lengths, bins)]
     return pd.DataFrame(rows)

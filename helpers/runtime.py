@@ -12,6 +12,7 @@ Example, in a notebook's parameters cell::
 """
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 
@@ -58,6 +59,14 @@ def profile() -> str:
             f"{PROFILE_VARIABLE}={value!r} is not a profile; use one of {', '.join(PROFILES)}."
         )
     return value
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an ``int`` if it is an integer (Python or NumPy, not ``bool``) ``>= minimum``;
+    otherwise ``ValueError`` naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
 
 
 def pick(*, full, quick):

@@ -37,13 +37,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.runtime import import_tensorflow_quietly
+from helpers.runtime import check_int, import_tensorflow_quietly
 
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 from keras import ops  # noqa: E402
 
 from helpers.layers import BahdanauAttention  # noqa: E402
+from helpers.metrics import length_bins  # noqa: E402
 
 START, END = "[START]", "[END]"
 PAD_ID, UNK_ID = 0, 1  # TextVectorization's reserved ids ('' and '[UNK]')
@@ -110,9 +111,7 @@ def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: i
         ``references``: the list of ALL its English translations in the file (original text),
         which BLEU scores against.
     """
-    for name, value in (("n_test", n_test), ("n_validation", n_validation)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    n_test, n_validation = check_int("n_test", n_test), check_int("n_validation", n_validation)
     missing = {"spanish", "english"} - set(pairs.columns)
     if missing:
         raise ValueError(f"pairs needs columns 'spanish' and 'english'; missing {sorted(missing)}.")
@@ -209,9 +208,7 @@ class Translator(keras.Model):
     def __init__(self, source_vocabulary, target_vocabulary, *, embed_dim: int = 256,
                  units: int = 256, attention: bool = True, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("embed_dim", embed_dim), ("units", units)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        embed_dim, units = check_int("embed_dim", embed_dim), check_int("units", units)
         self.source_vocabulary = list(source_vocabulary)
         self.target_vocabulary = list(target_vocabulary)
         self.embed_dim, self.units, self.use_attention = embed_dim, units, bool(attention)
@@ -326,8 +323,7 @@ class Translator(keras.Model):
             ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
             last row is the step that produced ``[END]``, if it was produced).
         """
-        if not isinstance(beam_width, (int, np.integer)) or isinstance(beam_width, bool) or beam_width < 1:
-            raise ValueError(f"beam_width must be a positive integer, got {beam_width!r}.")
+        beam_width = check_int("beam_width", beam_width)
         ids = self.source_ids(sentences)
         results = []
         for start in range(0, len(ids), batch_size):
@@ -387,7 +383,8 @@ class Translator(keras.Model):
             if not np.isfinite(scores).any():
                 break
             tokens = tokens2.reshape(-1)
-        return [(best[1], best[2]) for best in (max(f, key=lambda x: x[0]) for f in finished)]
+        winners = (max(hypotheses, key=lambda h: h[0]) for hypotheses in finished)
+        return [(token_ids, weights) for _, token_ids, weights in winners]
 
 
 # ------------------------------------------------------------------------------------ training
@@ -445,11 +442,8 @@ def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
                    references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
     """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
     ``bleu``. ``bins`` are bucket edges (left-closed)."""
-    lengths = np.array([len(s.split()) for s in sources])
-    rows = []
-    for low, high in zip(bins[:-1], bins[1:]):
-        idx = np.flatnonzero((lengths >= low) & (lengths < high))
-        if len(idx):
-            rows.append({"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
-                         "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score})
+    lengths = [len(s.split()) for s in sources]
+    rows = [{"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
+             "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score}
+            for low, high, idx in length_bins(lengths, bins)]
     return pd.DataFrame(rows)

@@ -15,6 +15,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from helpers.runtime import check_int
+
 FIRST_DATE = _dt.date(1950, 1, 1)
 LAST_DATE = _dt.date(2049, 12, 31)
 
@@ -110,12 +112,6 @@ def _format_names(formats: Iterable[str] | str | None) -> list[str]:
     return names
 
 
-def _check_count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}.")
-    return int(value)
-
-
 def _render(
     ordinals: np.ndarray, names: list[str], rng: np.random.Generator
 ) -> list[tuple[str, str]]:
@@ -143,7 +139,7 @@ def generate_dates(
         "1994-09-27")``. Dates are uniform over 1950-01-01 .. 2049-12-31 and may repeat; each
         pair's format is drawn independently. The target is always ``YYYY-MM-DD`` (10 chars).
     """
-    n = _check_count("n", n)
+    n = check_int("n", n, 0)
     names = _format_names(formats)
     rng = np.random.default_rng(seed)
     ordinals = rng.integers(FIRST_DATE.toordinal(), LAST_DATE.toordinal() + 1, size=n)
@@ -169,8 +165,8 @@ def date_splits(
         ``(train_pairs, test_pairs)``, two lists of ``(source, target)`` pairs as in
         :func:`generate_dates`; no target of ``test_pairs`` occurs in ``train_pairs``.
     """
-    n_train = _check_count("n_train", n_train)
-    n_test = _check_count("n_test", n_test)
+    n_train = check_int("n_train", n_train, 0)
+    n_test = check_int("n_test", n_test, 0)
     names = _format_names(formats)
     rng = np.random.default_rng(seed)
     days = np.arange(FIRST_DATE.toordinal(), LAST_DATE.toordinal() + 1)

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.runtime import check_int
+
 TASKS = ("copy", "reverse")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def digit_task(
@@ -35,9 +31,9 @@ def digit_task(
         A list of ``n`` ``(source, target)`` pairs of strings over ``"0123456789"``, e.g.
         ``("40719", "91704")`` for ``task="reverse"``.
     """
-    n = _check_int("n", n, 0)
-    min_len = _check_int("min_len", min_len, 1)
-    max_len = _check_int("max_len", max_len, 1)
+    n = check_int("n", n, 0)
+    min_len = check_int("min_len", min_len, 1)
+    max_len = check_int("max_len", max_len, 1)
     if min_len > max_len:
         raise ValueError(f"min_len ({min_len}) must be <= max_len ({max_len}).")
     if task not in TASKS:
@@ -74,9 +70,9 @@ def attention_column_data(
         ``(x, y)``: ``x`` float32 of shape ``(n, time_steps, input_dim)`` and ``y`` int32 of
         shape ``(n, 1)`` with values 0 or 1.
     """
-    n = _check_int("n", n, 0)
-    time_steps = _check_int("time_steps", time_steps, 1)
-    input_dim = _check_int("input_dim", input_dim, 1)
+    n = check_int("n", n, 0)
+    time_steps = check_int("time_steps", time_steps, 1)
+    input_dim = check_int("input_dim", input_dim, 1)
     if (
         isinstance(attention_column, bool)
         or not isinstance(attention_column, (int, np.integer))
