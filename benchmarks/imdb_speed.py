@@ -33,7 +33,7 @@ import tensorflow as tf  # noqa: E402
 
 from helpers.data import load_imdb  # noqa: E402
 from helpers.pipeline import length_bucketed_dataset  # noqa: E402
-from helpers.sentiment import (COURSE, ORIGINAL, TimedTraining, build_classifier,  # noqa: E402
+from helpers.sentiment import (COURSE, ORIGINAL, EpochTimer, build_classifier,  # noqa: E402
                                compile_classifier, encode_cached, evaluate_ids, make_encoder)
 
 THRESHOLDS = (0.87, 0.88)
@@ -65,7 +65,7 @@ def run(config, train, test, epochs, seed, cache):
                 .shuffle(len(x_train), seed=seed).batch(config.batch_size).prefetch(2))
     model = build_classifier(config, name=config.name)
     compile_classifier(model, config, -(-len(x_train) // config.batch_size) * epochs)
-    timer = TimedTraining()
+    timer = EpochTimer()
     rows = []
     for epoch in range(epochs):
         model.fit(data, epochs=epoch + 1, initial_epoch=epoch, verbose=2, callbacks=[timer])

@@ -1,4 +1,8 @@
-"""Keras callbacks shared by the notebooks."""
+"""Keras callbacks shared by the notebooks.
+
+Training in the course is always a fixed amount of work (epochs or steps); time is measured and
+printed, never used to stop training, so every outcome is the same on a fast and a slow machine.
+"""
 from __future__ import annotations
 
 import time
@@ -9,37 +13,26 @@ import_tensorflow_quietly()
 import keras  # noqa: E402
 
 
-class TimedTraining(keras.callbacks.Callback):
+class EpochTimer(keras.callbacks.Callback):
     """Records the seconds spent in each training epoch (``on_epoch_begin`` to ``on_epoch_end``,
-    i.e. without any evaluation done between ``fit`` calls).
+    i.e. without any evaluation done between ``fit`` calls). It measures only: it never stops
+    training.
 
-    Args:
-        budget_seconds: if given, training stops at the end of the first batch that brings the
-            total recorded time (over all ``fit`` calls using this callback) to the budget or
-            beyond; :attr:`stopped_early` tells whether that happened.
+    Attributes:
+        epoch_seconds: one entry per finished epoch, over all ``fit`` calls using this callback.
     """
 
-    def __init__(self, budget_seconds: float | None = None):
+    def __init__(self):
         super().__init__()
-        if budget_seconds is not None and not budget_seconds > 0:
-            raise ValueError(f"budget_seconds must be positive, got {budget_seconds!r}.")
-        self.budget_seconds = budget_seconds
         self.epoch_seconds: list[float] = []
-        self.stopped_early = False
 
     @property
     def total_seconds(self) -> float:
-        running = time.perf_counter() - self._start if getattr(self, "_running", False) else 0.0
-        return sum(self.epoch_seconds) + running
+        """Seconds of all finished epochs."""
+        return sum(self.epoch_seconds)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start, self._running = time.perf_counter(), True
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.budget_seconds is not None and self.total_seconds >= self.budget_seconds:
-            self.stopped_early = True
-            self.model.stop_training = True
+        self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_seconds.append(time.perf_counter() - self._start)
-        self._running = False

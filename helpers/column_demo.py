@@ -11,8 +11,8 @@ Two small models, built here so that the notebook's widget can rebuild them quic
 * :func:`build_attention_after_lstm`: ``LSTM(return_sequences=True)`` reads the inputs; a
   :class:`helpers.layers.BahdanauAttention` with the LSTM's **last state as the query** scores
   every step's hidden state; the context goes to ``Dense(1, sigmoid)``.
-* :func:`build_attention_before_lstm`: a :class:`TimeStepAttention` looks at the **raw inputs**
-  and weights each time step (softmax over time) before an ``LSTM`` reads them.
+* :func:`build_attention_pooling`: a :class:`TimeStepAttention` scores the **raw inputs** (one
+  learned score per time step, no query) and the classifier sees only their weighted sum.
 
 Each builder returns ``(model, attention_model)``: the classifier, and a model sharing its layers
 that maps the inputs to the attention weights ``(B, T)``.
@@ -32,14 +32,14 @@ from keras import ops  # noqa: E402
 __all__ = [
     "TimeStepAttention",
     "build_attention_after_lstm",
-    "build_attention_before_lstm",
+    "build_attention_pooling",
     "mean_attention",
 ]
 
 
 @keras.saving.register_keras_serializable(package="helpers")
 class TimeStepAttention(keras.layers.Layer):
-    """Attention over the time steps of the raw inputs, applied before any recurrent layer.
+    """Attention over the time steps of the raw inputs: one learned score per step, no query.
 
     One score per time step is computed from the whole input sequence by a learned linear map,
     as in keras-attention-mechanism's ``attention_3d_block`` (there with one softmax per input
@@ -50,23 +50,35 @@ class TimeStepAttention(keras.layers.Layer):
         output = x * a[:, :, None]           (B, T, D)   every step scaled by its weight
 
     The bias ``b`` alone can learn a preference for a *position*; ``W`` lets the weights also
-    depend on what the sequence contains.
+    depend on what the sequence contains. With ``content=False`` there is no ``W``: the scores
+    are ``b`` alone, the same for every sequence (a learned weighting of positions).
 
     Call returns ``(output, weights)``.
     """
+
+    def __init__(self, content: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.content = bool(content)
+
+    def get_config(self):
+        return {**super().get_config(), "content": self.content}
 
     def build(self, input_shape):
         _, t, d = input_shape
         if t is None or d is None:
             raise ValueError(f"TimeStepAttention needs a known (T, D), got {input_shape}.")
-        self.kernel = self.add_weight(
-            name="kernel", shape=(t * d, t), initializer="glorot_uniform"
-        )
+        if self.content:
+            self.kernel = self.add_weight(
+                name="kernel", shape=(t * d, t), initializer="glorot_uniform"
+            )
         self.bias = self.add_weight(name="bias", shape=(t,), initializer="zeros")
 
     def call(self, x):
         t, d = x.shape[1], x.shape[2]
-        scores = ops.matmul(ops.reshape(x, (-1, t * d)), self.kernel) + self.bias
+        if self.content:
+            scores = ops.matmul(ops.reshape(x, (-1, t * d)), self.kernel) + self.bias
+        else:  # the same scores for every sequence in the batch
+            scores = ops.zeros_like(x[:, :, 0]) + self.bias
         weights = ops.softmax(scores, axis=-1)
         return x * ops.expand_dims(weights, -1), weights
 
@@ -118,24 +130,31 @@ def build_attention_after_lstm(
     return model, keras.Model(inputs, weights, name="attention_after_lstm_weights")
 
 
-def build_attention_before_lstm(
+def build_attention_pooling(
     time_steps: int = 20,
     input_dim: int = 2,
-    lstm_units: int = 32,
     learning_rate: float = 1e-2,
 ) -> tuple[keras.Model, keras.Model]:
-    """Attention over the raw input steps (:class:`TimeStepAttention`), then LSTM, then sigmoid.
+    """Attention pooling over the raw inputs: :class:`TimeStepAttention`, sum over time, sigmoid.
+
+    There is no query and no recurrent layer: one learned score per time step
+    (``flatten(x) W + b``), a softmax over time, and the classifier sees only the weighted sum
+    ``c = sum_t a_t x_t`` of shape ``(B, D)``. That sum is the model's *only* view of the
+    sequence, so a model that classifies well must put its weight on the step that holds the
+    answer: every other step adds noise to ``c``. (With an LSTM reading the re-weighted
+    sequence instead, a step with a small weight still reaches the classifier, and a model can
+    be right while its weights peak elsewhere; see notebook 03, section 4.)
 
     Returns:
         ``(model, attention_model)`` as in :func:`build_attention_after_lstm`.
     """
     inputs = keras.Input((time_steps, input_dim), name="sequence")
-    weighted, weights = TimeStepAttention(name="attention")(inputs)
-    last_h = keras.layers.LSTM(lstm_units, name="lstm")(weighted)
-    output = keras.layers.Dense(1, activation="sigmoid", name="label")(last_h)
-    model = keras.Model(inputs, output, name="attention_before_lstm")
+    weighted, weights = TimeStepAttention(content=False, name="attention")(inputs)
+    context = keras.layers.Lambda(lambda w: ops.sum(w, axis=1), name="context")(weighted)
+    output = keras.layers.Dense(1, activation="sigmoid", name="label")(context)
+    model = keras.Model(inputs, output, name="attention_pooling")
     _compile(model, learning_rate)
-    return model, keras.Model(inputs, weights, name="attention_before_lstm_weights")
+    return model, keras.Model(inputs, weights, name="attention_pooling_weights")
 
 
 def mean_attention(attention_model: keras.Model, x, batch_size: int = 1024) -> np.ndarray:

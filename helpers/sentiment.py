@@ -38,13 +38,13 @@ from helpers.runtime import import_tensorflow_quietly
 tf = import_tensorflow_quietly()
 import keras  # noqa: E402
 
-from helpers.callbacks import TimedTraining  # noqa: E402,F401  (re-exported)
+from helpers.callbacks import EpochTimer  # noqa: E402,F401  (re-exported)
 from helpers.layers import BahdanauAttention  # noqa: E402
 
 __all__ = [
     "ClassifierConfig", "ORIGINAL", "COURSE", "clean_text", "standardize_review", "ReviewEncoder",
     "make_encoder", "encode_cached", "build_classifier", "export_model", "attention_model",
-    "predict_texts", "evaluate_ids", "TimedTraining", "Explainer", "highlight_html",
+    "predict_texts", "evaluate_ids", "EpochTimer", "Explainer", "highlight_html",
     "top_attended_words", "review_explorer", "MAX_INPUT_CHARS",
 ]
 

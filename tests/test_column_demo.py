@@ -8,7 +8,7 @@ import keras
 from helpers.column_demo import (
     TimeStepAttention,
     build_attention_after_lstm,
-    build_attention_before_lstm,
+    build_attention_pooling,
     mean_attention,
 )
 from helpers.data import attention_column_data
@@ -36,9 +36,10 @@ def test_time_step_attention_needs_known_sizes():
         TimeStepAttention().build((None, None, D))
 
 
-@pytest.mark.parametrize("build", [build_attention_after_lstm, build_attention_before_lstm])
+@pytest.mark.parametrize("build", [lambda t, d: build_attention_after_lstm(t, d, lstm_units=4),
+                                   build_attention_pooling])
 def test_builders_return_classifier_and_attention_model(build):
-    model, attention = build(T, D, lstm_units=4)
+    model, attention = build(T, D)
     x, y = attention_column_data(16, time_steps=T, input_dim=D, attention_column=2, seed=0)
     probabilities = model.predict(x, verbose=0)
     weights = attention.predict(x, verbose=0)
@@ -69,3 +70,29 @@ def test_time_step_attention_saves_and_loads(tmp_path):
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_position_only_scores_are_the_same_for_every_sequence():
+    layer = TimeStepAttention(content=False)
+    x = np.random.default_rng(2).standard_normal((5, T, D)).astype("float32")
+    layer.build(x.shape)
+    layer.bias.assign(np.arange(T, dtype="float32"))
+    _, weights = layer(x)
+    weights = np.asarray(weights)
+    expected = np.exp(np.arange(T) - T + 1.0) / np.exp(np.arange(T) - T + 1.0).sum()
+    np.testing.assert_allclose(weights, np.broadcast_to(expected, (5, T)), atol=1e-6)
+    assert not hasattr(layer, "kernel")
+    assert TimeStepAttention.from_config(layer.get_config()).content is False
+
+
+def test_pooling_model_sees_only_the_weighted_sum():
+    """Moving all weight to one step makes the model's output depend on that step alone."""
+    model, attention = build_attention_pooling(T, D)
+    model.get_layer("attention").bias.assign(np.where(np.arange(T) == 3, 50.0, 0.0).astype("float32"))
+    x = np.random.default_rng(3).standard_normal((4, T, D)).astype("float32")
+    changed = x.copy()
+    changed[:, [0, 1, 2, 4, 5]] += 10.0          # every step but 3
+    np.testing.assert_allclose(model.predict(changed, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+    changed = x.copy()
+    changed[:, 3] += 10.0
+    assert np.abs(model.predict(changed, verbose=0) - model.predict(x, verbose=0)).max() > 1e-3
