@@ -1,0 +1,59 @@
+"""helpers.outcomes: checks are evaluated, recorded for the margins benchmark, and enforced."""
+import json
+
+import pytest
+
+from helpers.outcomes import Outcomes
+
+
+@pytest.fixture()
+def artifacts(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_ARTIFACTS_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_passing_checks_are_recorded(artifacts, capsys):
+    outcomes = Outcomes("99_demo", seed=3)
+    outcomes.at_least("accuracy", 0.91, 0.9)
+    outcomes.at_most("error", 0.01, 0.05)
+    outcomes.holds("no leak", True)
+    record = outcomes.finish()
+    saved = json.loads((artifacts / "outcomes" / "99_demo.json").read_text())
+    assert saved == record and saved["seed"] == 3
+    assert [c["value"] for c in saved["checks"]] == [0.91, 0.01, None]
+    assert "All 3 outcome checks passed." in capsys.readouterr().out
+
+
+def test_a_failed_check_fails_after_every_value_is_recorded(artifacts):
+    outcomes = Outcomes("99_demo", seed=0)
+    outcomes.at_least("accuracy", 0.85, 0.9)      # fails
+    outcomes.at_most("error", 0.2, 0.05)          # fails
+    outcomes.at_least("bleu", 31.0, 30.0)         # passes, still recorded
+    with pytest.raises(AssertionError, match="2 outcome check"):
+        outcomes.finish()
+    saved = json.loads((artifacts / "outcomes" / "99_demo.json").read_text())
+    assert [c["passed"] for c in saved["checks"]] == [False, False, True]
+
+
+def test_a_false_fact_fails(artifacts):
+    outcomes = Outcomes("99_demo", seed=0)
+    outcomes.holds("identical after reload", False)
+    with pytest.raises(AssertionError, match="identical after reload"):
+        outcomes.finish()
+
+
+@pytest.mark.parametrize("value", [None, "0.9", float("nan"), True])
+def test_values_must_be_real_numbers(artifacts, value):
+    with pytest.raises(TypeError, match="real number"):
+        Outcomes("99_demo", seed=0).at_least("accuracy", value, 0.9)
+
+
+def test_bad_use(artifacts):
+    with pytest.raises(ValueError, match="notebook"):
+        Outcomes("", seed=0)
+    outcomes = Outcomes("99_demo", seed=0)
+    with pytest.raises(ValueError, match="No outcome"):
+        outcomes.finish()
+    outcomes.at_least("accuracy", 1.0, 0.9)
+    with pytest.raises(ValueError, match="twice"):
+        outcomes.at_least("accuracy", 1.0, 0.9)
