@@ -3,7 +3,8 @@
 #
 #   bash course.sh lab    set up .venv on first use, then open the course in JupyterLab
 #   bash course.sh test   set up .venv on first use, then run the whole test suite:
-#                         pytest for helpers/ and every notebook under nbval, in order
+#                         pytest for helpers/, every notebook under nbval, then the widgets
+#                         in a browser (needs Debian/Ubuntu's chromium package), in order
 #
 # Extra arguments go to JupyterLab (lab) or pytest (test), e.g.
 #   bash course.sh lab --no-browser --port 8899
@@ -45,7 +46,10 @@ setup() {
   fi
 }
 
-export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-3}
+# TensorFlow's C++ log: errors only (2 keeps them visible), and no start-up banner
+# (see helpers.runtime.import_tensorflow)
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export COURSE_HIDE_TF_BANNER=${COURSE_HIDE_TF_BANNER:-1}
 
 case "${1:-}" in
   lab)
@@ -56,10 +60,14 @@ case "${1:-}" in
   test)
     shift
     setup
-    # Unit tests first, then every notebook top to bottom in a fresh kernel of this venv.
+    # Unit tests first, then the exercises' worked solutions (solutions/: they prove the graders
+    # accept correct answers), then every notebook top to bottom in a fresh kernel of this venv, then
+    # the widgets in JupyterLab in headless Chromium (browser_tests/: they load the models the
+    # notebooks just saved, so they come last; they skip, saying why, without chromium, and
+    # fail instead under CI=true).
     # --nbval-lax: a notebook fails on any error, including its own outcome checks (asserts);
     # cells marked "# NBVAL_CHECK_OUTPUT" must also reproduce their stored output exactly.
-    exec "$VENV/bin/python" -m pytest tests notebooks \
+    exec "$VENV/bin/python" -m pytest tests solutions notebooks browser_tests \
       --nbval-lax --nbval-current-env --nbval-cell-timeout=1800 "$@"
     ;;
   *)

@@ -68,7 +68,7 @@ def run(config, train, test, epochs, seed, cache):
     timer = EpochTimer()
     rows = []
     for epoch in range(epochs):
-        model.fit(data, epochs=epoch + 1, initial_epoch=epoch, verbose=2, callbacks=[timer])
+        model.fit(data, epochs=epoch + 1, initial_epoch=epoch, verbose=2, callbacks=[timer], shuffle=False)
         accuracy, _ = evaluate_ids(model, x_test, y_test)
         rows.append({"epoch": epoch + 1, "seconds": timer.epoch_seconds[-1],
                      "cumulative_seconds": sum(timer.epoch_seconds), "test_accuracy": accuracy})

@@ -1,21 +1,26 @@
 """Helpers for the attention-in-Keras course: data, layers, models, decoding, metrics, plots.
 
-Importing :mod:`helpers` sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless already set) and imports
-TensorFlow without its start-up banner, so notebooks stay free of log noise.
+``import helpers`` changes nothing in your process: it sets no environment variable, installs no
+warnings filter and leaves file descriptor 2 (stderr) alone. It imports TensorFlow and the
+modules whose Keras classes the course saves (:mod:`helpers.layers`, :mod:`helpers.column_demo`,
+:mod:`helpers.seq2seq`, :mod:`helpers.sentiment`, :mod:`helpers.translator`), so that
+``keras.models.load_model`` reads every model a notebook saves right after ``import helpers``.
+
+A quiet start-up is an explicit choice, made in the notebooks' set-up cell *before*
+``import helpers``::
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # TensorFlow's C++ log: errors only
+    os.environ.setdefault("COURSE_HIDE_TF_BANNER", "1")  # and not its two start-up notes
+
+(see :func:`helpers.runtime.import_tensorflow` for what exactly the second line hides).
 """
-import warnings
+from helpers.runtime import artifacts_dir, import_tensorflow, pick, profile, set_seed
 
-from helpers.runtime import artifacts_dir, import_tensorflow_quietly, pick, profile, set_seed
+import_tensorflow()  # hides the start-up banner only when COURSE_HIDE_TF_BANNER asks for it
 
-import_tensorflow_quietly()
-
-# Keras 3 warns on every ``fit(dataset)`` that its default ``shuffle=True`` is ignored for a
-# tf.data.Dataset. The course's datasets shuffle themselves (helpers.pipeline), so that one
-# message is noise in every notebook; all other warnings stay visible.
-warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
-# Keras warns when a softmax runs over an axis of size 1. Attention over a one-token input (a
-# one-word sentence typed into a widget) does exactly that, correctly: the one key gets weight 1.
-warnings.filterwarnings("ignore", message=r"You are using a softmax over axis -1 of a tensor of shape")
+# Imported for their side effect on Keras' registry (register_keras_serializable), which
+# load_model needs; seq2seq's models are made of helpers.layers' classes.
+from helpers import column_demo, layers, sentiment, seq2seq, translator  # noqa: E402,F401
 
 __version__ = "0.1.0"
-__all__ = ["artifacts_dir", "import_tensorflow_quietly", "pick", "profile", "set_seed", "__version__"]
+__all__ = ["artifacts_dir", "import_tensorflow", "pick", "profile", "set_seed", "__version__"]

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import time
 
-from helpers.runtime import import_tensorflow_quietly
-
-import_tensorflow_quietly()
-import keras  # noqa: E402
+import keras
 
 
 class EpochTimer(keras.callbacks.Callback):

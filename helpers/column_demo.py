@@ -19,17 +19,15 @@ that maps the inputs to the attention weights ``(B, T)``.
 """
 from __future__ import annotations
 
+import keras
 import numpy as np
+from keras import ops
 
 from helpers.layers import BahdanauAttention
-from helpers.runtime import import_tensorflow_quietly
-
-import_tensorflow_quietly()
-
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
+from helpers.runtime import check_int, check_learning_rate, check_model, check_sizes
 
 __all__ = [
+    "SumOverTime",
     "TimeStepAttention",
     "build_attention_after_lstm",
     "build_attention_pooling",
@@ -58,7 +56,9 @@ class TimeStepAttention(keras.layers.Layer):
 
     def __init__(self, content: bool = True, **kwargs):
         super().__init__(**kwargs)
-        self.content = bool(content)
+        if not isinstance(content, bool):
+            raise TypeError(f"content must be True or False, got {content!r}.")
+        self.content = content
 
     def get_config(self):
         return {**super().get_config(), "content": self.content}
@@ -84,6 +84,22 @@ class TimeStepAttention(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape, input_shape[:2]
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class SumOverTime(keras.layers.Layer):
+    """``(B, T, D) -> (B, D)``: the sum over the time axis (attention pooling's context).
+
+    A named layer rather than a ``Lambda`` so that a saved pooling model loads with a plain
+    ``keras.models.load_model`` (Keras refuses to deserialise a ``Lambda``'s Python code in its
+    default safe mode).
+    """
+
+    def call(self, x):
+        return ops.sum(x, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
 
 
 def _compile(model: keras.Model, learning_rate: float) -> None:
@@ -113,13 +129,19 @@ def build_attention_after_lstm(
         ``(model, attention_model)``; ``model`` maps ``(B, T, D)`` to ``(B, 1)`` probabilities
         and is compiled (Adam, binary cross-entropy, accuracy); ``attention_model`` maps the same
         inputs to the attention weights ``(B, T)``.
+
+    Sizes must be integers >= 1, ``learning_rate`` a number > 0 (``ValueError``).
     """
+    time_steps, input_dim, lstm_units, attention_units = check_sizes(
+        time_steps=time_steps, input_dim=input_dim, lstm_units=lstm_units,
+        attention_units=attention_units)
+    if values not in ("states", "inputs"):
+        raise ValueError(f"values must be 'states' or 'inputs', got {values!r}.")
+    check_learning_rate(learning_rate)
     inputs = keras.Input((time_steps, input_dim), name="sequence")
     states, last_h, _ = keras.layers.LSTM(
         lstm_units, return_sequences=True, return_state=True, name="lstm"
     )(inputs)
-    if values not in ("states", "inputs"):
-        raise ValueError(f"values must be 'states' or 'inputs', got {values!r}.")
     context, weights = BahdanauAttention(attention_units, name="attention")(
         last_h, states if values == "states" else inputs, key=states,
         return_attention_scores=True,
@@ -146,11 +168,14 @@ def build_attention_pooling(
     be right while its weights peak elsewhere; see notebook 03, section 4.)
 
     Returns:
-        ``(model, attention_model)`` as in :func:`build_attention_after_lstm`.
+        ``(model, attention_model)`` as in :func:`build_attention_after_lstm`. Sizes must be
+        integers >= 1, ``learning_rate`` a number > 0 (``ValueError``).
     """
+    time_steps, input_dim = check_sizes(time_steps=time_steps, input_dim=input_dim)
+    check_learning_rate(learning_rate)
     inputs = keras.Input((time_steps, input_dim), name="sequence")
     weighted, weights = TimeStepAttention(content=False, name="attention")(inputs)
-    context = keras.layers.Lambda(lambda w: ops.sum(w, axis=1), name="context")(weighted)
+    context = SumOverTime(name="context")(weighted)
     output = keras.layers.Dense(1, activation="sigmoid", name="label")(context)
     model = keras.Model(inputs, output, name="attention_pooling")
     _compile(model, learning_rate)
@@ -162,8 +187,16 @@ def mean_attention(attention_model: keras.Model, x, batch_size: int = 1024) -> n
 
     Calls the model directly (eagerly) batch by batch rather than through ``predict``, so that
     many small models in a loop do not trigger TensorFlow's retracing warnings.
+    ``x``: numbers of shape ``(N >= 1, T, D)``; ``batch_size`` an integer >= 1.
     """
-    x = np.asarray(x, dtype="float32")
+    check_model("attention_model", attention_model)
+    batch_size = check_int("batch_size", batch_size, 1)
+    try:
+        x = np.asarray(x, dtype="float32")
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"x must be an array of numbers (N, T, D); {error}") from None
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (N, T, D), got {x.shape}.")
     if len(x) == 0:
         raise ValueError("mean_attention needs at least one example.")
     total = np.zeros(x.shape[1], dtype=np.float64)

@@ -44,12 +44,8 @@ from __future__ import annotations
 
 import math
 
-from helpers.runtime import import_tensorflow_quietly
-
-import_tensorflow_quietly()
-
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
+import keras
+from keras import ops
 
 __all__ = [
     "AttentionBase",
@@ -219,12 +215,19 @@ class AttentionBase(keras.layers.Layer):
         softmax, and the result is multiplied by the mask. A row with every key masked therefore
         gives a softmax of equal numbers times 0 = 0: no division by zero, no NaN, and the
         gradient through ``where`` to the masked scores is exactly 0.
+
+        One key (``Tv == 1`` known statically, e.g. a one-word sentence): the softmax of a
+        single score is exactly 1 with gradient 0, which ``exp(s - s)`` computes too (the same
+        numbers, NaN for a NaN or infinite score included) without ``ops.softmax``'s warning
+        about a softmax over an axis of size 1.
         """
+        one_key = scores.shape[-1] == 1
         if mask is None:
-            return ops.softmax(scores, axis=-1)
+            return ops.exp(scores - scores) if one_key else ops.softmax(scores, axis=-1)
         large = 65504.0 if scores.dtype == "float16" else 1.0e9
         filled = ops.where(mask, scores, ops.cast(-large, scores.dtype))
-        return ops.softmax(filled, axis=-1) * ops.cast(mask, scores.dtype)
+        weights = ops.exp(filled - filled) if one_key else ops.softmax(filled, axis=-1)
+        return weights * ops.cast(mask, scores.dtype)
 
     def compute_mask(self, query, previous_mask=None):
         """The output carries the query's mask ``(B, Tq)``; no mask for a 2-D query."""

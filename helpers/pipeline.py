@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.runtime import import_tensorflow_quietly
+from helpers.runtime import check_int
 
 
 def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _numeric_array(name: str, value) -> np.ndarray:
+    """``value`` as a NumPy array with at least one axis and a numeric dtype, or an error."""
+    array = np.asarray(value)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{name} must be numeric arrays (token ids, labels), got dtype {array.dtype} "
+                        f"from {type(value).__name__}.")
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have an example axis (shape (N, ...)), got a scalar.")
+    return array
 
 
 def _trim(batch: np.ndarray) -> np.ndarray:
@@ -38,16 +49,23 @@ def length_bucketed_dataset(features, targets, *, batch_size: int = 64, shuffle:
         seed: seeds the shuffling; every epoch draws a new order from the same generator.
 
     The example length used for sorting is the number of non-padding ids of the first feature.
+
+    Raises ``TypeError`` for features or targets that are not numeric arrays (``None``
+    included), ``ValueError`` for arrays without an example axis, features and targets of
+    different lengths, or ``batch_size``/``pool_batches`` (integers >= 1) and ``seed`` (>= 0)
+    out of range.
     """
-    tf = import_tensorflow_quietly()
-    feats = tuple(np.asarray(f) for f in _as_tuple(features))
-    targ = np.asarray(targets)
+    import tensorflow as tf
+
+    feats = tuple(_numeric_array("features", f) for f in _as_tuple(features))
+    targ = _numeric_array("targets", targets)
     n = len(targ)
     if any(len(f) != n for f in feats):
         raise ValueError(f"features and targets disagree on the number of examples: "
                          f"{[len(f) for f in feats]} vs {n}.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    batch_size = check_int("batch_size", batch_size, 1)
+    pool_batches = check_int("pool_batches", pool_batches, 1)
+    seed = check_int("seed", seed, 0)
     lengths = (feats[0] != 0).reshape(n, -1).sum(axis=1)
     rng = np.random.default_rng(seed)
 

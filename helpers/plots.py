@@ -1,9 +1,63 @@
-"""Plots shared by every notebook: one attention heatmap, one accuracy-by-length chart."""
+"""Plots shared by every notebook: one attention heatmap, one accuracy-by-length chart.
+
+Widgets draw without pyplot: :func:`heatmap_figure` builds a standalone ``Figure`` (not
+registered with pyplot, so no backend shows or closes it behind the widget's back) and
+:func:`figure_png` turns it into PNG bytes for an ``ipywidgets.Image``.
+"""
 from __future__ import annotations
 
+import functools
+import io
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+MAX_LABEL_CHARS = 20
+MISSING_GLYPH = "\u25a1"  # WHITE SQUARE, the usual stand-in for a character a font cannot draw
+
+
+@functools.lru_cache(maxsize=8)
+def _charmap(font_paths: tuple[str, ...]) -> frozenset[int]:
+    from matplotlib import ft2font
+
+    codes: set[int] = set()
+    for path in font_paths:
+        codes.update(ft2font.FT2Font(path).get_charmap())
+    return frozenset(codes)
+
+
+def _drawable_characters() -> frozenset[int]:
+    """Code points the current text font(s) can draw (matplotlib falls back along
+    ``rcParams["font.family"]``, so the union over that list)."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    families = matplotlib.rcParams["font.family"]
+    families = [families] if isinstance(families, str) else list(families)
+    paths = tuple(sorted({font_manager.findfont(font_manager.FontProperties(family=[f]))
+                          for f in families}))
+    return _charmap(paths)
+
+
+def tick_label(text, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """``text`` as a tick label that always draws cleanly.
+
+    Characters the font has no glyph for (emoji, CJK with the default DejaVu Sans) become
+    ``□`` instead of making matplotlib warn ``Glyph ... missing from font(s)`` at draw
+    time; labels longer than ``max_chars`` are cut with ``…`` (a 10,000-character "word"
+    would otherwise make the figure 80,000 pixels wide).
+    """
+    text = str(text)
+    drawable = _drawable_characters()
+    text = "".join(ch if ord(ch) in drawable else MISSING_GLYPH for ch in text)
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "\u2026"
+
+
+def heatmap_size(shape) -> tuple[float, float]:
+    """Figure size (inches) for a ``(T_query, T_key)`` heatmap: grows with the matrix, capped."""
+    rows, cols = shape
+    return max(min(1.0 + 0.45 * cols, 16), 3.5), max(min(1.0 + 0.4 * rows, 12), 1.8)
 
 
 def attention_heatmap(
@@ -24,10 +78,11 @@ def attention_heatmap(
         weights: array of shape ``(T_query, T_key)`` (one row per query; each row sums to 1),
             or ``(T_key,)`` for a single query, drawn as one row.
         x_labels: ``T_key`` tick labels (source tokens); ``None`` for indices.
-        y_labels: ``T_query`` tick labels (output tokens); ``None`` for indices.
+        y_labels: ``T_query`` tick labels (output tokens); ``None`` for indices. Labels pass
+            through :func:`tick_label` (no missing-glyph warnings, long labels cut).
+        ax: the ``Axes`` to draw on; ``None`` for a new pyplot figure sized to the matrix.
         annotate: write the numbers in the cells; by default only for small matrices.
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     w = np.asarray(weights, dtype=float)
@@ -38,12 +93,14 @@ def attention_heatmap(
     for labels, size, name in ((x_labels, w.shape[1], "x_labels"), (y_labels, w.shape[0], "y_labels")):
         if labels is not None and len(labels) != size:
             raise ValueError(f"{name} has {len(labels)} labels but the weights have {size} columns/rows.")
+    x_labels = None if x_labels is None else [tick_label(label) for label in x_labels]
+    y_labels = None if y_labels is None else [tick_label(label) for label in y_labels]
     if annotate is None:
         annotate = w.size <= 64
     if ax is None:
-        width = min(1.0 + 0.45 * w.shape[1], 16)
-        height = min(1.0 + 0.4 * w.shape[0], 12)
-        _, ax = plt.subplots(figsize=(max(width, 3.5), max(height, 1.8)))
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=heatmap_size(w.shape))
     sns.heatmap(
         w,
         ax=ax,
@@ -54,13 +111,13 @@ def attention_heatmap(
         fmt=".2f",
         square=False,
         cbar=True,
-        xticklabels=list(x_labels) if x_labels is not None else "auto",
-        yticklabels=list(y_labels) if y_labels is not None else "auto",
+        xticklabels=x_labels if x_labels is not None else "auto",
+        yticklabels=y_labels if y_labels is not None else "auto",
     )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # Upright labels while they fit (characters, short words); slanted, then vertical, when not.
-    longest = max((len(str(label)) for label in x_labels), default=1) if x_labels is not None else 2
+    longest = max((len(label) for label in x_labels), default=1) if x_labels is not None else 2
     rotation = 90 if w.shape[1] > 12 else (40 if longest > 5 and w.shape[1] > 4 else 0)
     ax.tick_params(axis="x", labelrotation=rotation)
     if rotation == 40:
@@ -71,6 +128,35 @@ def attention_heatmap(
     if title:
         ax.set_title(title)
     return ax
+
+
+def heatmap_figure(weights, x_labels=None, y_labels=None, *, figsize=None, dpi: int = 72, **kwargs):
+    """:func:`attention_heatmap` on a standalone ``matplotlib.figure.Figure`` and return it.
+
+    The figure is not registered with pyplot: no backend displays or closes it, nothing is left
+    open, and the caller decides how it is shown (a widget uses :func:`figure_png`). ``figsize``
+    defaults to :func:`heatmap_size`; ``kwargs`` go to :func:`attention_heatmap`.
+    """
+    from matplotlib.figure import Figure
+
+    shape = np.atleast_2d(np.asarray(weights, dtype=float)).shape
+    fig = Figure(figsize=figsize or heatmap_size(shape), dpi=dpi)
+    attention_heatmap(weights, x_labels, y_labels, ax=fig.subplots(), **kwargs)
+    return fig
+
+
+def figure_png(fig, dpi: int | None = None) -> bytes:
+    """The figure as PNG bytes (cropped to its content), without any warning reaching the caller.
+
+    Drawing happens here, so this is where matplotlib would warn (e.g. about a glyph missing from
+    the font); such warnings are swallowed, since a widget's reader cannot act on them and
+    :func:`tick_label` already replaced what could not be drawn.
+    """
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig.savefig(buffer, format="png", dpi=dpi or fig.dpi, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def plot_accuracy_by_length(

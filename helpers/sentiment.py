@@ -24,22 +24,20 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import numbers
 import re
 import time
-import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from helpers.runtime import import_tensorflow_quietly
-
-tf = import_tensorflow_quietly()
-import keras  # noqa: E402
-
-from helpers.callbacks import EpochTimer  # noqa: E402,F401  (re-exported)
-from helpers.layers import BahdanauAttention  # noqa: E402
+from helpers.callbacks import EpochTimer  # noqa: F401  (re-exported)
+from helpers.layers import BahdanauAttention
+from helpers.runtime import check_int, check_learning_rate, check_model, check_strings
 
 __all__ = [
     "ClassifierConfig", "ORIGINAL", "COURSE", "clean_text", "standardize_review", "ReviewEncoder",
@@ -106,6 +104,29 @@ class ClassifierConfig:
     epochs: int = 1
     bucketed: bool = False
 
+    def __post_init__(self):
+        """Every field checked once, here: ``TypeError``/``ValueError`` saying what is allowed."""
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty str, got {self.name!r}.")
+        for field in ("vocab_size", "max_len", "embed_dim", "lstm_units", "lstm_layers",
+                      "attention_units", "dense_units", "batch_size", "epochs"):
+            check_int(field, getattr(self, field), 1)
+        if self.vocab_size < 3:
+            raise ValueError(f"vocab_size must be >= 3 (padding, unknown and a word), got {self.vocab_size}.")
+        if self.truncate not in ("first", "last"):
+            raise ValueError(f"truncate must be 'first' or 'last', got {self.truncate!r}.")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}.")
+        check_learning_rate(self.learning_rate)
+        for field, high in (("lstm_dropout", 1.0), ("dropout", 1.0), ("warmup_fraction", 1.0)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= high \
+                    or (field != "warmup_fraction" and value == high):
+                interval = "[0, 1]" if field == "warmup_fraction" else "[0, 1)"
+                raise ValueError(f"{field} must be a number in {interval}, got {value!r}.")
+        if not isinstance(self.bucketed, bool):
+            raise TypeError(f"bucketed must be True or False, got {self.bucketed!r}.")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -138,12 +159,14 @@ class ReviewEncoder(keras.layers.Layer):
     then the most frequent words of :meth:`adapt`'s texts) with :func:`standardize_review`.
     Each review keeps at most ``max_len`` tokens, its first or its last ones (``truncate``);
     a batch is padded only to its own longest review (at least 1 column: an empty review is
-    one padding id).
+    one padding id). ``vocab_size`` (>= 3) and ``max_len`` (>= 1) must be integers.
     """
 
     def __init__(self, vocab_size: int = 10_000, max_len: int = 200, truncate: str = "last",
                  **kwargs):
         super().__init__(**kwargs)
+        check_int("vocab_size", vocab_size, 3)
+        check_int("max_len", max_len, 1)
         if truncate not in ("first", "last"):
             raise ValueError(f"truncate must be 'first' or 'last', got {truncate!r}.")
         self.vocab_size, self.max_len, self.truncate = int(vocab_size), int(max_len), truncate
@@ -155,7 +178,12 @@ class ReviewEncoder(keras.layers.Layer):
         self.built = True  # the vocabulary is set by adapt() or restored by loading
 
     def adapt(self, texts, batch_size: int = 1024):
-        self.vectorize.adapt(tf.data.Dataset.from_tensor_slices(list(texts)).batch(batch_size))
+        """Learn the vocabulary from ``texts`` (a non-empty list of strings)."""
+        texts = check_strings("texts", texts)
+        if not texts:
+            raise ValueError("adapt needs at least one text to learn a vocabulary from.")
+        batch_size = check_int("batch_size", batch_size, 1)
+        self.vectorize.adapt(tf.data.Dataset.from_tensor_slices(texts).batch(batch_size))
 
     def vocabulary(self) -> list[str]:
         """The token of every id (0: ``""`` padding, 1: ``"[UNK]"``), as plain ``str``."""
@@ -183,7 +211,9 @@ class ReviewEncoder(keras.layers.Layer):
 
 
 def make_encoder(config: ClassifierConfig, train_texts) -> ReviewEncoder:
-    """A :class:`ReviewEncoder` for ``config``, its vocabulary adapted on ``train_texts``."""
+    """A :class:`ReviewEncoder` for ``config``, its vocabulary adapted on ``train_texts`` (a
+    non-empty list of strings)."""
+    _check_config(config)
     encoder = ReviewEncoder(config.vocab_size, config.max_len, config.truncate, name="encoder")
     encoder.adapt(train_texts)
     return encoder
@@ -203,10 +233,12 @@ def encode_cached(encoder: ReviewEncoder, texts, cache_dir=None, name: str = "id
 
     The cache file's name hashes the vocabulary, the truncation and the texts, so a changed
     vocabulary or data set never reads stale ids. ``cache_dir=None`` disables the cache.
-    Returns ``(ids, seconds, from_cache)``.
+    Returns ``(ids, seconds, from_cache)``. ``TypeError`` unless ``encoder`` is a
+    :class:`ReviewEncoder` and ``texts`` a list of strings.
     """
     start = time.perf_counter()
-    texts = list(texts)
+    _check_encoder(encoder)
+    texts = check_strings("texts", texts)
     path = None
     if cache_dir is not None:
         key = hashlib.sha256()
@@ -228,6 +260,19 @@ def encode_cached(encoder: ReviewEncoder, texts, cache_dir=None, name: str = "id
 
 
 # --------------------------------------------------------------------------------- models
+def _check_encoder(encoder) -> ReviewEncoder:
+    if not isinstance(encoder, ReviewEncoder):
+        raise TypeError(f"encoder must be a ReviewEncoder (make_encoder), got {type(encoder).__name__}.")
+    return encoder
+
+
+def _check_config(config) -> ClassifierConfig:
+    if not isinstance(config, ClassifierConfig):
+        raise TypeError("config must be a ClassifierConfig (e.g. sentiment.COURSE or "
+                        f"COURSE.replace(epochs=1)), got {type(config).__name__}.")
+    return config
+
+
 def build_classifier(config: ClassifierConfig, vocab_size: int | None = None,
                      name: str = "classifier") -> keras.Model:
     """The BiLSTM + Bahdanau attention classifier on token ids ``(B, T)`` -> ``(B, 1)``.
@@ -238,8 +283,11 @@ def build_classifier(config: ClassifierConfig, vocab_size: int | None = None,
             -> states h (B, T, 2U), last layer's final forward/backward h: query (B, 2U)
             -> BahdanauAttention(A)(query, h, value_mask = ids != 0) -> context (B, 2U)
             -> Dense(dense_units, relu) -> Dropout -> Dense(1, sigmoid)
+
+    ``vocab_size`` (default ``config.vocab_size``) must be an integer >= 3.
     """
-    vocab_size = config.vocab_size if vocab_size is None else vocab_size
+    _check_config(config)
+    vocab_size = config.vocab_size if vocab_size is None else check_int("vocab_size", vocab_size, 3)
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     mask = keras.ops.not_equal(ids, 0)
     x = keras.layers.Embedding(vocab_size, config.embed_dim, mask_zero=True,
@@ -262,7 +310,10 @@ def build_classifier(config: ClassifierConfig, vocab_size: int | None = None,
 
 def compile_classifier(model: keras.Model, config: ClassifierConfig, steps: int) -> keras.Model:
     """Adam with the config's learning rate (constant, or warm-up + cosine decay over
-    ``steps`` optimizer steps), binary cross-entropy, accuracy."""
+    ``steps`` optimizer steps, an integer >= 1), binary cross-entropy, accuracy."""
+    check_model("model", model)
+    _check_config(config)
+    steps = check_int("steps", steps, 1)
     if config.lr_schedule == "cosine":
         warmup = int(round(config.warmup_fraction * steps))
         lr = keras.optimizers.schedules.CosineDecay(
@@ -279,7 +330,11 @@ def compile_classifier(model: keras.Model, config: ClassifierConfig, steps: int)
 
 def attention_model(classifier: keras.Model) -> keras.Model:
     """Token ids ``(B, T)`` -> ``(probability (B, 1), attention weights (B, T))``, sharing the
-    classifier's layers (no copy)."""
+    classifier's layers (no copy). ``ValueError`` for a model without an ``attention`` layer."""
+    check_model("classifier", classifier)
+    if "attention" not in {layer.name for layer in classifier.layers}:
+        raise ValueError(f"model {classifier.name!r} has no layer named 'attention'; pass a "
+                         "classifier from build_classifier.")
     weights = classifier.get_layer("attention").output[1]
     inputs = classifier.inputs[0] if len(classifier.inputs) == 1 else classifier.inputs
     return keras.Model(inputs, [classifier.outputs[0], weights],
@@ -289,13 +344,23 @@ def attention_model(classifier: keras.Model) -> keras.Model:
 def export_model(encoder: ReviewEncoder, classifier: keras.Model) -> keras.Model:
     """Raw strings ``(B, 1)`` -> probability of a positive review ``(B, 1)``: the encoder and
     the classifier in one model (what is saved)."""
+    _check_encoder(encoder)
+    check_model("classifier", classifier)
     texts = keras.Input(shape=(1,), dtype="string", name="review")
     return keras.Model(texts, classifier(encoder(texts)), name="imdb_sentiment")
 
 
 def predict_texts(model: keras.Model, texts, batch_size: int = 256) -> np.ndarray:
-    """Probabilities ``(N,)`` from an exported model for a list of strings."""
-    texts = [str(t) for t in texts]
+    """Probabilities ``(N,)`` from an exported model (:func:`export_model`) for a list of strings.
+
+    A text with no word the model reads (``""``, only punctuation or emoji) is scored like an
+    empty review: a defined probability, not an error (:meth:`Explainer.explain` refuses it).
+    ``TypeError`` unless ``texts`` is a list of strings (``None``, a number or a single string
+    is refused, not converted); ``ValueError`` unless ``batch_size`` is an integer >= 1.
+    """
+    check_model("model", model)
+    texts = check_strings("texts", texts)
+    batch_size = check_int("batch_size", batch_size, 1)
     out = [model(tf.constant(texts[s : s + batch_size])[:, None], training=False).numpy()[:, 0]
            for s in range(0, len(texts), batch_size)]
     return np.concatenate(out) if out else np.zeros((0,), np.float32)
@@ -305,7 +370,16 @@ def evaluate_ids(model: keras.Model, ids: np.ndarray, labels: np.ndarray,
                  batch_size: int = 512, with_attention: bool = False):
     """Accuracy of a classifier on token ids, batched by length (sorted, each batch padded to
     its own longest review). Returns ``accuracy, probabilities (N,)`` and, when
-    ``with_attention``, a list of each review's weights over its real tokens."""
+    ``with_attention``, a list of each review's weights over its real tokens.
+    ``ids`` must be a 2-D integer array and ``labels`` hold one label per row."""
+    check_model("model", model)
+    ids, labels = np.asarray(ids), np.asarray(labels)
+    if ids.ndim != 2 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+        raise ValueError(f"ids must be a 2-D integer array (reviews, tokens), got shape {ids.shape} "
+                         f"and dtype {ids.dtype}.")
+    if len(labels) != len(ids):
+        raise ValueError(f"{len(ids)} reviews but {len(labels)} labels.")
+    batch_size = check_int("batch_size", batch_size, 1)
     lengths = (ids != 0).sum(axis=1)
     order = np.argsort(lengths, kind="stable")
     net = attention_model(model) if with_attention else model
@@ -371,6 +445,7 @@ class Explainer:
     """
 
     def __init__(self, encoder: ReviewEncoder, classifier: keras.Model):
+        _check_encoder(encoder)
         self.encoder = encoder
         self.net = attention_model(classifier)
         self.vocab = encoder.vocabulary()
@@ -395,9 +470,7 @@ class Explainer:
                              "symbols or emoji.")
         words = self.words(text)
         words = words[-n:] if self.encoder.truncate == "last" else words[:n]
-        with warnings.catch_warnings():  # a one-word review: Keras warns that softmax is 1
-            warnings.filterwarnings("ignore", message="You are using a softmax over axis")
-            prob, weights = self.net(tf.constant(ids[None, :n]), training=False)
+        prob, weights = self.net(tf.constant(ids[None, :n]), training=False)
         return {"probability": float(prob.numpy()[0, 0]), "tokens": words,
                 "weights": weights.numpy()[0, :n], "unknown": [i == 1 for i in ids[:n]],
                 "n_words_total": len(self.words(text)) if n >= self.encoder.max_len else n}
@@ -446,6 +519,7 @@ def top_attended_words(weights, ids, vocabulary, *, k: int = 20, min_count: int 
     """
     import pandas as pd
 
+    k, min_count = check_int("k", k, 1), check_int("min_count", min_count, 1)
     top1, total, count = Counter(), Counter(), Counter()
     for i, (w, row) in enumerate(zip(weights, ids)):
         if mask is not None and not mask[i]:
@@ -467,25 +541,4 @@ def top_attended_words(weights, ids, vocabulary, *, k: int = 20, min_count: int 
         .reset_index(drop=True)
 
 
-def review_explorer(explainer: Explainer, value: str = "", max_tokens: int = 300):
-    """An ipywidgets box: a text area, a button, and the verdict with highlighted words.
-
-    The HTML updates on every click (and once at the start); bad input shows a message, never a
-    traceback. Returns the ``VBox``; its ``.explain`` is the callback (text -> HTML), for tests.
-    """
-    import ipywidgets as widgets
-
-    area = widgets.Textarea(value=value, placeholder="Type or paste a movie review…",
-                            layout=widgets.Layout(width="95%", height="90px"))
-    button = widgets.Button(description="Score it", button_style="primary")
-    out = widgets.HTML()
-
-    def render(_=None):
-        out.value = explainer.explain_html(area.value, max_tokens=max_tokens)
-
-    button.on_click(render)
-    render()
-    box = widgets.VBox([area, button, out])
-    box.explain = lambda text: explainer.explain_html(text, max_tokens=max_tokens)
-    box.area, box.button, box.output = area, button, out
-    return box
+from helpers.widgets import review_explorer  # noqa: E402,F401  (every widget lives in helpers.widgets)

@@ -22,15 +22,13 @@ from __future__ import annotations
 import weakref
 from typing import NamedTuple
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from helpers.runtime import import_tensorflow_quietly
+from helpers.layers import BahdanauAttention, LuongAttention, LuongAttentionalState
+from helpers.runtime import check_int, check_learning_rate, check_model, check_sizes, check_strings
 from helpers.text import END, START, CharVocabulary
-
-tf = import_tensorflow_quietly()
-import keras  # noqa: E402
-
-from helpers.layers import BahdanauAttention, LuongAttention, LuongAttentionalState  # noqa: E402
 
 ATTENTION_SCORES = ("dot", "general", "concat", "additive")
 
@@ -41,7 +39,17 @@ def teacher_forcing_arrays(source_texts, target_texts, source_vocab, target_voca
     Returns ``(encoder_tokens, decoder_inputs, decoder_targets)``, int32 arrays: the source
     ``(N, T_src)``; ``<start> y_1 .. y_n`` ``(N, T_tgt)``; ``y_1 .. y_n <end>`` ``(N, T_tgt)``.
     Input and target rows have equal lengths, so the decoder's padding mask is also the loss mask.
+    ``TypeError`` for texts that are not lists of strings or vocabularies that are not
+    :class:`CharVocabulary`; ``ValueError`` when the two lists differ in length.
     """
+    source_texts = check_strings("source_texts", source_texts)
+    target_texts = check_strings("target_texts", target_texts)
+    if len(source_texts) != len(target_texts):
+        raise ValueError(f"{len(source_texts)} source texts but {len(target_texts)} target texts; "
+                         "pass one target per source.")
+    for name, vocab in (("source_vocab", source_vocab), ("target_vocab", target_vocab)):
+        if not isinstance(vocab, CharVocabulary):
+            raise TypeError(f"{name} must be a helpers.text.CharVocabulary, got {type(vocab).__name__}.")
     encoder_tokens = source_vocab.encode(source_texts)
     decoder_full = target_vocab.encode(target_texts, add_start=True, add_end=True)
     decoder_inputs = decoder_full[:, :-1].copy()
@@ -56,8 +64,12 @@ def build_seq2seq(source_vocab_size: int, target_vocab_size: int, *, embed_dim: 
 
     Inputs ``encoder_tokens (B, T_src)`` and ``decoder_inputs (B, T_tgt)`` (int, 0 = padding);
     output next-token probabilities ``(B, T_tgt, target_vocab_size)``. Padding is masked in
-    the encoder (its final state ignores padded steps) and in the loss.
+    the encoder (its final state ignores padded steps) and in the loss. Sizes must be integers
+    >= 1 (``ValueError`` otherwise).
     """
+    source_vocab_size, target_vocab_size, embed_dim, units = check_sizes(
+        source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
+        embed_dim=embed_dim, units=units)
     encoder_tokens = keras.Input(shape=(None,), dtype="int32", name="encoder_tokens")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
     x = keras.layers.Embedding(source_vocab_size, embed_dim, mask_zero=True,
@@ -73,7 +85,9 @@ def build_seq2seq(source_vocab_size: int, target_vocab_size: int, *, embed_dim: 
 
 def make_attention(score: str, units: int, name: str = "attention") -> keras.layers.Layer:
     """The attention layer for a score name: Luong's ``dot``, ``general``, ``concat``, or
-    ``additive`` (Bahdanau's ``v^T tanh(W1 h_i + W2 s_t)``)."""
+    ``additive`` (Bahdanau's ``v^T tanh(W1 h_i + W2 s_t)``). ``units`` (an integer >= 1) sizes
+    the ``concat`` and ``additive`` scores."""
+    units = check_int("units", units, 1)
     if score == "additive":
         return BahdanauAttention(units, name=name)
     if score in ("dot", "general", "concat"):
@@ -100,7 +114,14 @@ def build_attention_seq2seq(source_vocab_size: int, target_vocab_size: int, *, e
     ``units // 2`` whose states are concatenated, so each ``h_i`` describes character ``i`` with
     what comes before AND after it (e.g. whether a "2" is a whole day or the first digit of "22").
     The decoder starts from the concatenated final states.
+
+    Sizes must be integers >= 1 and ``score`` one of :data:`ATTENTION_SCORES` (``ValueError``).
     """
+    source_vocab_size, target_vocab_size, embed_dim, units = check_sizes(
+        source_vocab_size=source_vocab_size, target_vocab_size=target_vocab_size,
+        embed_dim=embed_dim, units=units)
+    if score not in ATTENTION_SCORES:
+        raise ValueError(f"score must be one of {ATTENTION_SCORES}, got {score!r}.")
     encoder_tokens = keras.Input(shape=(None,), dtype="int32", name="encoder_tokens")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
     x = keras.layers.Embedding(source_vocab_size, embed_dim, mask_zero=True,
@@ -134,11 +155,22 @@ class GreedyDecoder:
     At every step the most probable token is fed back as the next decoder input; decoding stops
     when every sequence has produced ``<end>`` or after ``max_length`` tokens. With an attention
     model, the attention weights of every step can be returned too.
+
+    ``TypeError`` if ``model`` is not a ``keras.Model``; ``ValueError`` if it lacks the layers of
+    those builders (``encoder_embedding``, ``encoder_lstm``, ``decoder_embedding``,
+    ``decoder_lstm``, ``decoder_output``).
     """
 
+    LAYERS = ("encoder_embedding", "encoder_lstm", "decoder_embedding", "decoder_lstm", "decoder_output")
+
     def __init__(self, model: keras.Model):
+        check_model("model", model)
         # Holds the model's layers, not the model, so a cache keyed weakly on the model can free it.
         names = {layer.name for layer in model.layers}
+        missing = [name for name in self.LAYERS if name not in names]
+        if missing:
+            raise ValueError(f"model {model.name!r} has no layer(s) {missing}; GreedyDecoder decodes "
+                             "models built by build_seq2seq or build_attention_seq2seq.")
         self.encoder_embedding = model.get_layer("encoder_embedding")
         self.encoder_lstm = model.get_layer("encoder_lstm")
         self.decoder_embedding = model.get_layer("decoder_embedding")
@@ -175,9 +207,25 @@ class GreedyDecoder:
             weights = tf.zeros_like(mask, dtype=y.dtype)
         return self.decoder_output(y)[:, 0, :], h, c, weights
 
+    @staticmethod
+    def _token_array(encoder_tokens) -> np.ndarray:
+        """``encoder_tokens`` as a 2-D int32 array, or ``TypeError``/``ValueError`` saying why not."""
+        if encoder_tokens is None or isinstance(encoder_tokens, (str, bytes)):
+            raise TypeError("encoder_tokens must be a 2-D array of token ids (batch, time), e.g. "
+                            f"CharVocabulary.encode(texts); got {type(encoder_tokens).__name__}.")
+        try:
+            array = np.asarray(encoder_tokens)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"encoder_tokens must be a 2-D array of token ids; {error}") from None
+        if array.ndim != 2:
+            raise ValueError(f"encoder_tokens must be 2-D (batch, time), got shape {array.shape}.")
+        if array.size and not np.issubdtype(array.dtype, np.integer):
+            raise TypeError(f"encoder_tokens must hold integer token ids, got dtype {array.dtype}.")
+        return array.astype(np.int32)
+
     def encode(self, encoder_tokens):
         """The context: ``(h, c)``, each ``(B, units)``: all a plain decoder gets from the source."""
-        _, _, h, c = self._encode(tf.constant(encoder_tokens, dtype=tf.int32))
+        _, _, h, c = self._encode(tf.constant(self._token_array(encoder_tokens)))
         return h, c
 
     def __call__(self, encoder_tokens, max_length: int, batch_size: int = 1024,
@@ -186,11 +234,12 @@ class GreedyDecoder:
 
         Returns int32 token ids ``(B, max_length)`` (0 after the end), and with
         ``return_attention=True`` also the weights ``(B, max_length, T_src)``: row ``t`` is where
-        output step ``t`` looked (all zero for a model without attention).
+        output step ``t`` looked (all zero for a model without attention). ``max_length`` and
+        ``batch_size`` must be integers >= 1 (``ValueError``).
         """
-        encoder_tokens = np.asarray(encoder_tokens, dtype=np.int32)
-        if encoder_tokens.ndim != 2:
-            raise ValueError(f"encoder_tokens must be 2-D (batch, time), got shape {encoder_tokens.shape}.")
+        encoder_tokens = self._token_array(encoder_tokens)
+        max_length = check_int("max_length", max_length, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
         outputs, attention = [], []
         for start in range(0, len(encoder_tokens), batch_size):
             block_src = encoder_tokens[start : start + batch_size]
@@ -246,11 +295,19 @@ def greedy_decoder_for(model: keras.Model) -> GreedyDecoder:
 
 
 def load_date_translator(model_or_path) -> keras.Model:
-    """A trained date model, given as a model or a path to its ``.keras`` file."""
-    if isinstance(model_or_path, keras.Model):
-        return model_or_path
+    """A trained date model, given as a model or a path to its ``.keras`` file.
+
+    ``TypeError`` for anything else (``None`` included); ``FileNotFoundError`` for a path with
+    no file.
+    """
+    import os
     from pathlib import Path
 
+    if isinstance(model_or_path, keras.Model):
+        return model_or_path
+    if not isinstance(model_or_path, (str, os.PathLike)):
+        raise TypeError("pass a trained date model (keras.Model) or the path of its .keras file, "
+                        f"got {type(model_or_path).__name__} {model_or_path!r:.60}.")
     path = Path(model_or_path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}; train and save one with notebook 04.")
@@ -266,22 +323,33 @@ def translate_dates(model_or_path, dates, *, return_attention: bool = False, max
     Args:
         model_or_path: a model from :func:`build_attention_seq2seq` (or :func:`build_seq2seq`)
             trained on :func:`date_vocabularies`, or the path of its saved ``.keras`` file.
-        dates: a list of strings. Characters the vocabulary lacks are read as ``<unk>``; the
-            model's answer for such input is a guess.
+        dates: a list of strings (an empty list gives an empty result). Characters the
+            vocabulary lacks (an emoji, a letter no month name has) are read as ``<unk>``; the
+            model's answer for such a date is a guess.
         return_attention: also return one ``(output steps, input characters)`` weight matrix
             per date; its rows are the output characters followed by ``<end>`` (when the model
             wrote it within ``max_length`` steps): label them ``(list(iso) + ["<end>"])[:rows]``.
+        max_length: most output characters, an integer >= 1.
+
+    Raises:
+        TypeError: ``dates`` is not a list of strings (``None``, a single string, numbers), or
+            ``model_or_path`` is neither a model nor a path.
+        ValueError: a date is empty or blank, or none of its characters is one the model knows
+            (e.g. only emoji): there is nothing to translate.
     """
-    if isinstance(dates, str):
-        raise TypeError("translate_dates takes a list of strings; wrap a single date in a list.")
-    dates = list(dates)
-    if not all(isinstance(d, str) for d in dates):
-        raise TypeError("translate_dates takes a list of strings.")
+    dates = check_strings("dates", dates)
+    max_length = check_int("max_length", max_length, 1)
     model = load_date_translator(model_or_path)
     source_vocab, target_vocab = date_vocabularies()
+    for i, date in enumerate(dates):
+        if not date.strip():
+            raise ValueError(f"date {i} is empty; type a date such as 'Sep 27, 1994' or '9/27/94'.")
+        if set(source_vocab.unknown_characters(date)) >= set(date) - {" "}:
+            raise ValueError(f"date {i} ({date[:40]!r}) has no character the model knows; type a "
+                             "date such as 'Sep 27, 1994' or '9/27/94'.")
     if not dates:
         return ([], []) if return_attention else []
-    src = source_vocab.encode([d if d else " " for d in dates])
+    src = source_vocab.encode(dates)
     tokens, weights = greedy_decoder_for(model)(src, max_length=max_length, return_attention=True)
     isos = target_vocab.decode(tokens)
     if not return_attention:
@@ -295,7 +363,10 @@ def translate_dates(model_or_path, dates, *, return_attention: bool = False, max
 
 def compile_seq2seq(model: keras.Model, learning_rate: float = 3e-3) -> keras.Model:
     """The course's training recipe for its seq2seq models: Adam with gradient-norm clipping
-    (recurrent nets occasionally produce huge gradients) and next-token cross-entropy."""
+    (recurrent nets occasionally produce huge gradients) and next-token cross-entropy.
+    ``learning_rate``: a number > 0 or a Keras learning-rate schedule."""
+    check_model("model", model)
+    check_learning_rate(learning_rate)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
                   loss="sparse_categorical_crossentropy")
     return model
@@ -320,6 +391,7 @@ def train_digit_reversal(build_model, *, n_train: int, n_test: int = 2_000, min_
     reverse random digit strings of ``min_len``-``max_len`` digits, then measures greedy
     exact-match accuracy on ``n_test`` new strings by input length. Seeds everything from
     ``seed``, so two models trained with the same arguments see the same data in the same order.
+    ``ValueError`` for sizes that are not integers >= 1 (``n_test``, ``epochs``, ...).
     """
     import time
 
@@ -328,6 +400,11 @@ def train_digit_reversal(build_model, *, n_train: int, n_test: int = 2_000, min_
     from helpers.pipeline import length_bucketed_dataset
     from helpers.runtime import set_seed
 
+    if not callable(build_model):
+        raise TypeError("build_model must be a function vocab_size -> uncompiled model, e.g. "
+                        f"lambda v: build_seq2seq(v, v); got {type(build_model).__name__}.")
+    n_train, n_test, epochs, batch_size, bin_width = check_sizes(
+        n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, bin_width=bin_width)
     vocab = CharVocabulary("0123456789")
     train = digit_task(n_train, min_len=min_len, max_len=max_len, seed=seed, task="reverse")
     test = digit_task(n_test, min_len=min_len, max_len=max_len, seed=seed + 1, task="reverse")
@@ -336,7 +413,7 @@ def train_digit_reversal(build_model, *, n_train: int, n_test: int = 2_000, min_
     set_seed(seed)
     model = compile_seq2seq(build_model(vocab.size))
     start = time.perf_counter()
-    model.fit(data, epochs=epochs, verbose=verbose)
+    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles itself
     seconds = time.perf_counter() - start
     predictions = vocab.decode(GreedyDecoder(model)(vocab.encode([s for s, _ in test]), max_length=max_len + 2))
     by_length = accuracy_by_length(predictions, [t for _, t in test], [len(s) for s, _ in test],

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from helpers.runtime import check_int, check_strings
+
 PAD, START, END, UNK = 0, 1, 2, 3
 SPECIAL_TOKENS = ("<pad>", "<start>", "<end>", "<unk>")
 
@@ -24,8 +26,11 @@ class CharVocabulary:
     """
 
     def __init__(self, characters: Iterable[str]):
+        if characters is None or not isinstance(characters, Iterable):
+            raise TypeError("CharVocabulary takes the characters as a string or a list of "
+                            f"single characters, e.g. CharVocabulary('0123456789'); got {characters!r:.40}.")
         chars = list(dict.fromkeys(characters))  # unique, order kept
-        bad = [c for c in chars if len(c) != 1]
+        bad = [c for c in chars if not isinstance(c, str) or len(c) != 1]
         if bad:
             raise ValueError(f"CharVocabulary takes single characters; got {bad[:3]!r}.")
         self.characters = "".join(chars)
@@ -35,7 +40,7 @@ class CharVocabulary:
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "CharVocabulary":
         """Build a vocabulary of every character in ``texts`` (sorted, so it is reproducible)."""
-        return cls(sorted(set("".join(texts))))
+        return cls(sorted(set("".join(check_strings("texts", texts)))))
 
     @property
     def size(self) -> int:
@@ -54,9 +59,12 @@ class CharVocabulary:
         """Encode strings into an ``int32`` array of shape ``(len(texts), length)``, right-padded.
 
         ``length`` defaults to the longest encoded text. Unknown characters become ``UNK``.
+        ``TypeError`` unless ``texts`` is a list of strings; ``ValueError`` for a ``length`` that
+        is not an integer >= 0 or is shorter than a text.
         """
-        if isinstance(texts, str):
-            raise TypeError("encode takes a list of strings; wrap a single string in a list.")
+        texts = check_strings("encode's texts", texts)
+        if length is not None:
+            length = check_int("length", length, 0)
         rows = [[START] * add_start + [self._index.get(c, UNK) for c in t] + [END] * add_end
                 for t in texts]
         longest = max((len(r) for r in rows), default=0)
@@ -71,8 +79,11 @@ class CharVocabulary:
 
     def decode(self, ids, *, stop_at_end: bool = True) -> list[str]:
         """Turn a 2-D array of ids back into strings, skipping padding/start and stopping at END."""
+        ids = np.asarray(ids)
+        if ids.ndim != 2:
+            raise ValueError(f"decode takes a 2-D array of ids (texts, positions), got shape {ids.shape}.")
         texts = []
-        for row in np.asarray(ids):
+        for row in ids:
             chars = []
             for i in row:
                 i = int(i)

@@ -30,24 +30,28 @@ check and benchmark the vectorised version.
 """
 from __future__ import annotations
 
+import math
+import numbers
 import re
 import unicodedata
 from collections.abc import Sequence
 
+import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
+from keras import ops
 
-from helpers.runtime import check_int, import_tensorflow_quietly
-
-tf = import_tensorflow_quietly()
-import keras  # noqa: E402
-from keras import ops  # noqa: E402
-
-from helpers.layers import BahdanauAttention  # noqa: E402
-from helpers.metrics import length_bins  # noqa: E402
+from helpers.layers import BahdanauAttention
+from helpers.metrics import length_bins
+from helpers.runtime import check_int, check_learning_rate, check_strings
 
 START, END = "[START]", "[END]"
 PAD_ID, UNK_ID = 0, 1  # TextVectorization's reserved ids ('' and '[UNK]')
+
+#: Most source tokens :meth:`Translator.translate` takes per sentence. The training sentences
+#: have at most about 50 (after :func:`preprocess`); a page of text must be split into sentences.
+MAX_SOURCE_TOKENS = 200
 
 #: The character class of the original notebook and of TensorFlow's first NMT tutorial: every
 #: run of characters outside it becomes a space, so "aquí" loses its "í" (unless accents were
@@ -90,8 +94,10 @@ def detokenize(tokens: Sequence[str] | str) -> str:
 
     >>> detokenize(["i", "'m", "here", "."])  # (tokens never split at apostrophes, though)
     "i 'm here."
+
+    ``tokens``: a list of strings or one space-separated string (``TypeError`` otherwise).
     """
-    text = tokens if isinstance(tokens, str) else " ".join(tokens)
+    text = tokens if isinstance(tokens, str) else " ".join(check_strings("tokens", tokens))
     text = re.sub(r" ([?!.,;:])", r"\1", text)
     return re.sub(r"([¿¡]) ", r"\1", text)
 
@@ -110,8 +116,16 @@ def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: i
         have one row per pair; ``test`` has one row per distinct Spanish sentence, with
         ``references``: the list of ALL its English translations in the file (original text),
         which BLEU scores against.
+
+    Raises ``TypeError`` unless ``pairs`` is a DataFrame and ``ValueError`` for sizes that are
+    not integers >= 1, a ``seed`` that is not an integer >= 0, missing columns, or sizes that
+    leave no training data.
     """
+    if not isinstance(pairs, pd.DataFrame):
+        raise TypeError("pairs must be a pandas DataFrame with columns 'spanish' and 'english' "
+                        f"(e.g. helpers.data.load_spa_eng()), got {type(pairs).__name__}.")
     n_test, n_validation = check_int("n_test", n_test), check_int("n_validation", n_validation)
+    seed = check_int("seed", seed, 0)
     missing = {"spanish", "english"} - set(pairs.columns)
     if missing:
         raise ValueError(f"pairs needs columns 'spanish' and 'english'; missing {sorted(missing)}.")
@@ -143,9 +157,12 @@ def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: i
 def make_vocabulary(texts: Sequence[str], max_tokens: int, *, min_count: int = 1) -> list[str]:
     """Most frequent whitespace tokens of preprocessed ``texts`` (ties alphabetical), at most
     ``max_tokens`` including ``''`` (padding, id 0) and ``[UNK]`` (id 1); :data:`START` and
-    :data:`END` are always in. Tokens seen fewer than ``min_count`` times are left out."""
-    if max_tokens < 5:
-        raise ValueError(f"max_tokens must be at least 5, got {max_tokens}.")
+    :data:`END` are always in. Tokens seen fewer than ``min_count`` times are left out.
+    ``TypeError`` unless ``texts`` is a list of strings; ``ValueError`` unless ``max_tokens`` is
+    an integer >= 5 and ``min_count`` one >= 1."""
+    texts = check_strings("texts", texts)
+    max_tokens = check_int("max_tokens", max_tokens, 5)
+    min_count = check_int("min_count", min_count, 1)
     counts = pd.Series([t for text in texts for t in text.split()]).value_counts()
     counts = counts[counts >= min_count]
     words = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -159,16 +176,6 @@ def _vectorizer(vocabulary: list[str]):
     if layer.get_vocabulary() != list(vocabulary):
         raise ValueError("vocabulary must start with '' and '[UNK]' and hold distinct tokens.")
     return layer
-
-
-def _as_strings(texts) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("pass a list of sentences, not a single string (wrap it in a list).")
-    texts = list(texts)
-    bad = [type(t).__name__ for t in texts if not isinstance(t, str)]
-    if bad:
-        raise TypeError(f"sentences must be str, got {bad[0]}.")
-    return texts
 
 
 # ------------------------------------------------------------------------------------ model
@@ -209,8 +216,8 @@ class Translator(keras.Model):
                  units: int = 256, attention: bool = True, **kwargs):
         super().__init__(**kwargs)
         embed_dim, units = check_int("embed_dim", embed_dim), check_int("units", units)
-        self.source_vocabulary = list(source_vocabulary)
-        self.target_vocabulary = list(target_vocabulary)
+        self.source_vocabulary = check_strings("source_vocabulary", source_vocabulary)
+        self.target_vocabulary = check_strings("target_vocabulary", target_vocabulary)
         self.embed_dim, self.units, self.use_attention = embed_dim, units, bool(attention)
         self.source_vectorizer = _vectorizer(self.source_vocabulary)
         self.target_vectorizer = _vectorizer(self.target_vocabulary)
@@ -277,7 +284,7 @@ class Translator(keras.Model):
     # ---------------------------------------------------------------- text <-> ids
     def source_ids(self, sentences) -> np.ndarray:
         """Raw Spanish sentences → right-padded ids ``(N, T)`` (:func:`preprocess` first)."""
-        texts = [preprocess(s) for s in _as_strings(sentences)]
+        texts = [preprocess(s) for s in check_strings("sentences", sentences)]
         return np.asarray(self.source_vectorizer(texts), dtype="int32") if texts else np.zeros((0, 1), "int32")
 
     def tokens(self, ids) -> list[str]:
@@ -311,26 +318,51 @@ class Translator(keras.Model):
         """Translate raw Spanish sentences.
 
         Args:
-            sentences: list of str (any case and punctuation; :func:`preprocess` runs first).
+            sentences: list of str (any case and punctuation; :func:`preprocess` runs first). A
+                sentence with no token left after :func:`preprocess` (``""``, blanks, only emoji
+                or symbols) has nothing to translate: its translation is ``""`` (no tokens, a
+                ``(0, 0)`` weight array). At most :data:`MAX_SOURCE_TOKENS` tokens per sentence.
             beam_width: 1 = greedy (the most likely next token at every step); k > 1 = beam
                 search keeping the k best partial translations, ranked at the end by
                 ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al. 2016).
-            max_length: most output tokens; default ``2 * source tokens + 10``.
+            max_length: most output tokens (an integer >= 1); default ``2 * source tokens + 10``.
+            batch_size: sentences decoded at once (an integer >= 1).
+            length_penalty: the ``alpha`` above, a number >= 0 (0 = no length normalisation).
 
         Returns:
             list of English strings (detokenised, lower case); with ``return_attention`` also
             ``(translations, tokens, weights)``: the output tokens of each sentence and a
             ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
             last row is the step that produced ``[END]``, if it was produced).
+
+        Raises:
+            TypeError: ``sentences`` is not a list of strings (a single string, ``None``, numbers).
+            ValueError: a sentence longer than :data:`MAX_SOURCE_TOKENS` tokens, or a size or
+                ``length_penalty`` out of range.
         """
         beam_width = check_int("beam_width", beam_width)
+        batch_size = check_int("batch_size", batch_size)
+        if max_length is not None:
+            max_length = check_int("max_length", max_length)
+        if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
+                or not math.isfinite(length_penalty) or length_penalty < 0):
+            raise ValueError(f"length_penalty must be a number >= 0, got {length_penalty!r}.")
         ids = self.source_ids(sentences)
-        results = []
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start:start + batch_size]
-            chunk = chunk[:, : max(1, int((chunk != 0).sum(axis=1).max()))]
+        lengths = (ids != 0).sum(axis=1)
+        for i in np.flatnonzero(lengths > MAX_SOURCE_TOKENS):
+            raise ValueError(f"sentence {i} has {lengths[i]} tokens; translate takes at most "
+                             f"{MAX_SOURCE_TOKENS} per sentence (the model learned from sentences "
+                             "of up to about 50): split the text into sentences.")
+        # Sentences without any token get the empty translation; the others are decoded in
+        # batches of batch_size, in order.
+        results = [(np.zeros(0, "int32"), np.zeros((0, 0), "float32"))] * len(ids)
+        real = np.flatnonzero(lengths > 0)
+        for start in range(0, len(real), batch_size):
+            rows = real[start:start + batch_size]
+            chunk = ids[rows][:, : int(lengths[rows].max())]
             limit = max_length or int(2 * chunk.shape[1] + 10)
-            results += self._beam(chunk, beam_width, limit, length_penalty)
+            for row, result in zip(rows, self._beam(chunk, beam_width, limit, length_penalty)):
+                results[row] = result
         words = [self.tokens(r[0]) for r in results]
         texts = [detokenize(w) for w in words]
         if not return_attention:
@@ -388,9 +420,21 @@ class Translator(keras.Model):
 
 
 # ------------------------------------------------------------------------------------ training
+def _check_translator(model) -> Translator:
+    if not isinstance(model, Translator):
+        raise TypeError(f"model must be a helpers.translator.Translator, got {type(model).__name__}.")
+    return model
+
+
 def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):
     """Preprocessed pairs → ``(source_ids, decoder_inputs, decoder_targets)`` int32 arrays,
-    right-padded: ``[START] y1 .. yn`` and ``y1 .. yn [END]`` of equal lengths."""
+    right-padded: ``[START] y1 .. yn`` and ``y1 .. yn [END]`` of equal lengths.
+    ``TypeError`` for a model that is not a :class:`Translator` or texts that are not lists of
+    strings; ``ValueError`` when the two lists differ in length."""
+    _check_translator(model)
+    sources, targets = check_strings("sources", sources), check_strings("targets", targets)
+    if len(sources) != len(targets):
+        raise ValueError(f"{len(sources)} sources but {len(targets)} targets; pass one target per source.")
     src = np.asarray(model.source_vectorizer(list(sources)), "int32")
     full = np.asarray(model.target_vectorizer([f"{START} {t} {END}" for t in targets]), "int32")
     decoder_inputs = full[:, :-1].copy()
@@ -399,6 +443,10 @@ def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence
 
 
 def compile_translator(model: Translator, learning_rate=1e-3) -> Translator:
+    """Adam (``learning_rate``: a number > 0 or a Keras schedule; gradient norm clipped at 5),
+    :func:`masked_loss`, :func:`masked_accuracy`."""
+    _check_translator(model)
+    check_learning_rate(learning_rate)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
                   loss=masked_loss, metrics=[masked_accuracy])
     return model
@@ -430,6 +478,13 @@ def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
     Returns the ``sacrebleu`` score object (``.score``, and ``str()`` gives the full line)."""
     import sacrebleu
 
+    hypotheses = check_strings("hypotheses", hypotheses)
+    if references is None or isinstance(references, str):
+        raise TypeError("references must be a list with one list of English translations per "
+                        f"hypothesis, got {type(references).__name__}.")
+    references = list(references)
+    for i, r in enumerate(references):
+        check_strings(f"references[{i}]", [r] if isinstance(r, str) else r)
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists.")
     refs = [list(r) if not isinstance(r, str) else [r] for r in references]
@@ -442,6 +497,10 @@ def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
                    references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
     """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
     ``bleu``. ``bins`` are bucket edges (left-closed)."""
+    sources = check_strings("sources", sources)
+    if not len(sources) == len(hypotheses) == len(references):
+        raise ValueError(f"{len(sources)} sources, {len(hypotheses)} hypotheses and "
+                         f"{len(references)} reference lists; pass one of each per sentence.")
     lengths = [len(s.split()) for s in sources]
     rows = [{"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
              "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score}

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import helpers  # noqa: F401  (quiet TensorFlow)
+import helpers  # noqa: F401  (imports TensorFlow, registers the Keras classes)
 import keras
 
 from helpers.column_demo import (

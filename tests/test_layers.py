@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-import helpers  # noqa: F401  (quiet TensorFlow)
+import helpers  # noqa: F401  (imports TensorFlow, registers the Keras classes)
 import keras
 import tensorflow as tf
 

@@ -98,12 +98,19 @@ DATE_FORMATS = _build_formats()
 def _format_names(formats: Iterable[str] | str | None) -> list[str]:
     if formats is None:
         return list(DATE_FORMATS)
-    names = [formats] if isinstance(formats, str) else list(formats)
+    if isinstance(formats, str):
+        names = [formats]
+    else:
+        try:
+            names = list(formats)
+        except TypeError:
+            raise TypeError(f"formats must be None, a name of DATE_FORMATS or a list of names, "
+                            f"got {type(formats).__name__} {formats!r:.40}.") from None
     if not names:
         raise ValueError(
             "formats is empty; pass None for all formats or some names of DATE_FORMATS."
         )
-    unknown = [name for name in names if name not in DATE_FORMATS]
+    unknown = [name for name in names if not isinstance(name, str) or name not in DATE_FORMATS]
     if unknown:
         raise ValueError(
             f"unknown date format(s) {unknown}; "
@@ -131,7 +138,8 @@ def generate_dates(
 
     Args:
         n: number of pairs (>= 0).
-        seed: seed for ``numpy.random.default_rng``; the same seed gives the same list.
+        seed: seed for ``numpy.random.default_rng`` (an integer >= 0); the same seed gives the
+            same list.
         formats: names from :data:`DATE_FORMATS` to draw from (uniformly); ``None`` = all.
 
     Returns:
@@ -140,6 +148,7 @@ def generate_dates(
         pair's format is drawn independently. The target is always ``YYYY-MM-DD`` (10 chars).
     """
     n = check_int("n", n, 0)
+    seed = check_int("seed", seed, 0)
     names = _format_names(formats)
     rng = np.random.default_rng(seed)
     ordinals = rng.integers(FIRST_DATE.toordinal(), LAST_DATE.toordinal() + 1, size=n)
@@ -158,7 +167,7 @@ def date_splits(
 
     Args:
         n_train, n_test: number of pairs in each split (>= 0).
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for ``numpy.random.default_rng`` (an integer >= 0).
         formats: names from :data:`DATE_FORMATS`; ``None`` = all.
 
     Returns:
@@ -167,6 +176,7 @@ def date_splits(
     """
     n_train = check_int("n_train", n_train, 0)
     n_test = check_int("n_test", n_test, 0)
+    seed = check_int("seed", seed, 0)
     names = _format_names(formats)
     rng = np.random.default_rng(seed)
     days = np.arange(FIRST_DATE.toordinal(), LAST_DATE.toordinal() + 1)

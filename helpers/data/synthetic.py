@@ -24,7 +24,8 @@ def digit_task(
         n: number of pairs (>= 0).
         min_len, max_len: each string's length is uniform over ``[min_len, max_len]``
             (inclusive; ``1 <= min_len <= max_len``).
-        seed: seed for ``numpy.random.default_rng``; the same seed gives the same list.
+        seed: seed for ``numpy.random.default_rng`` (an integer >= 0); the same seed gives the
+            same list.
         task: ``"copy"`` (target = source) or ``"reverse"`` (target = source reversed).
 
     Returns:
@@ -36,7 +37,8 @@ def digit_task(
     max_len = check_int("max_len", max_len, 1)
     if min_len > max_len:
         raise ValueError(f"min_len ({min_len}) must be <= max_len ({max_len}).")
-    if task not in TASKS:
+    seed = check_int("seed", seed, 0)
+    if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"unknown task {task!r}; use 'copy' or 'reverse'.")
     rng = np.random.default_rng(seed)
     lengths = rng.integers(min_len, max_len + 1, size=n)
@@ -64,7 +66,7 @@ def attention_column_data(
         time_steps: sequence length (>= 1).
         input_dim: features per time step (>= 1).
         attention_column: the informative time step, ``0 <= attention_column < time_steps``.
-        seed: seed for ``numpy.random.default_rng``.
+        seed: seed for ``numpy.random.default_rng`` (an integer >= 0).
 
     Returns:
         ``(x, y)``: ``x`` float32 of shape ``(n, time_steps, input_dim)`` and ``y`` int32 of
@@ -73,6 +75,7 @@ def attention_column_data(
     n = check_int("n", n, 0)
     time_steps = check_int("time_steps", time_steps, 1)
     input_dim = check_int("input_dim", input_dim, 1)
+    seed = check_int("seed", seed, 0)
     if (
         isinstance(attention_column, bool)
         or not isinstance(attention_column, (int, np.integer))
