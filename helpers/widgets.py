@@ -95,6 +95,16 @@ class _Panel:
         return page
 
 
+def _redraw_on_change(widget, controls) -> None:
+    """Call ``widget.callback`` with the controls' values now, and again whenever one changes."""
+    def redraw(_=None):
+        return widget.callback(*(control.value for control in controls))
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()
+
+
 def _box(controls, panel: _Panel, callback, name: str):
     """The VBox every widget returns: controls, the panel and a note; ``.callback`` exposed
     (``callback`` wrapped so that it never raises and stays quiet)."""
@@ -207,10 +217,7 @@ def column_attention_widget(models, means=None, *, column=None, example: int = 0
                                        description="example")
 
     box = _box([column_slider, example_slider], panel, show, "course-column-widget")
-    redraw = lambda _=None: box.callback(column_slider.value, example_slider.value)  # noqa: E731
-    column_slider.observe(redraw, names="value")
-    example_slider.observe(redraw, names="value")
-    redraw()
+    _redraw_on_change(box, [column_slider, example_slider])
     box.column, box.example = column_slider, example_slider
     return box
 
@@ -268,8 +275,7 @@ def date_translator_widget(model, examples=("Sep 27, 1994", "TUESDAY, SEPTEMBER 
     box = _text_input("Date:", examples, "420px")
 
     widget = _box([box], panel, show, "course-date-widget")
-    box.observe(lambda change: widget.callback(change["new"]), names="value")
-    widget.callback(box.value)
+    _redraw_on_change(widget, [box])
     widget.text = box
     return widget
 
@@ -370,9 +376,6 @@ def spanish_translator_widget(model, examples=("¿Dónde está la estación?", "
     box = _text_input("Spanish:", examples, "520px")
     beam = widgets.IntSlider(value=1, min=1, max=8, description="beam width:")
     widget = _box([box, beam], panel, show, "course-spanish-widget")
-    redraw = lambda _=None: widget.callback(box.value, beam.value)  # noqa: E731
-    box.observe(redraw, names="value")
-    beam.observe(redraw, names="value")
-    redraw()
+    _redraw_on_change(widget, [box, beam])
     widget.text, widget.beam = box, beam
     return widget
