@@ -203,17 +203,6 @@ DATE_INPUTS = {  # input -> text the answer must contain
 }
 
 
-@pytest.mark.parametrize("text", list(DATE_INPUTS), ids=lambda t: repr(t[:12]))
-def test_date_widget(page, text):
-    info = type_and_enter(page, "date", text)
-    assert DATE_INPUTS[text] in info["text"], info["text"][:300]
-    assert_clean(page, info, "date widget")
-    if "→" in DATE_INPUTS[text] or "never saw" in DATE_INPUTS[text]:
-        assert_picture(info["image"], f"date widget, {text[:20]!r}")
-    else:
-        assert info["image"] is None
-
-
 SPANISH_INPUTS = {
     "Hoy hace mucho calor.": "→",
     "": "Type a Spanish sentence",
@@ -224,14 +213,20 @@ SPANISH_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("text", list(SPANISH_INPUTS), ids=lambda t: repr(t[:12]))
-def test_spanish_widget(page, text):
-    info = type_and_enter(page, "spanish", text)
-    assert SPANISH_INPUTS[text] in info["text"], info["text"][:300]
+TEXT_INPUTS = [("date", text, expected) for text, expected in DATE_INPUTS.items()] + [
+    ("spanish", text, expected) for text, expected in SPANISH_INPUTS.items()]
+
+
+@pytest.mark.parametrize("name, text, expected", TEXT_INPUTS, ids=lambda v: repr(v[:12]))
+def test_text_widget(page, name, text, expected):
+    """Type into the date or Spanish widget: the answer (or the message for bad input) is shown,
+    the input is never echoed in full, nothing leaks, and a translation comes with a picture."""
+    info = type_and_enter(page, name, text)
+    assert expected in info["text"], info["text"][:300]
     assert len(info["text"]) < 1000, "the input is echoed in full"
-    assert_clean(page, info, "Spanish widget")
+    assert_clean(page, info, f"{name} widget")
     if "→" in info["text"]:
-        assert_picture(info["image"], f"Spanish widget, {text[:20]!r}")
+        assert_picture(info["image"], f"{name} widget, {text[:20]!r}")
     else:
         assert info["image"] is None
 
