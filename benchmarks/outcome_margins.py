@@ -120,7 +120,7 @@ def margins_table(checks) -> list[str]:
         else:
             worst, bound = max(values), max(values) + 2 * std
             ok = entry["threshold"] >= bound
-        verdict = "yes" if ok else ("too few seeds" if len(values) < 3 else "NO")
+        verdict = "too few seeds" if len(values) < 3 else ("yes" if ok else "NO")
         lines.append(f"| {notebook[:2]} | {name} | {entry['op']} {entry['threshold']:.4g} | {len(values)} | "
                      f"{mean:.4g} | {worst:.4g} | {std:.2g} | {bound:.4g} | {verdict} |")
     return lines
