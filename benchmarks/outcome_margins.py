@@ -21,7 +21,12 @@ Usage (from the repository root; the course's .venv)::
     python benchmarks/outcome_margins.py --seeds 0 --write-notebooks    # seed 0 = the committed run
 
 With ``--write-notebooks`` the executed seed-0 notebooks replace the ones in ``notebooks/``
-(they are what the repository commits). Results accumulate in ``artifacts/margins/``.
+(they are what the repository commits). Each run's artifacts (saved models, caches) go to the
+git-ignored ``artifacts/margins/seed<N>/``; its measurements (the outcome record and the run's
+seconds) are copied to ``benchmarks/margins/seed<N>/``, which the repository keeps, so that a
+later run of some notebooks or seeds adds to the earlier ones instead of starting over.
+``--readme`` rewrites the README rows of every notebook with stored measurements and keeps the
+rows of the others as they are.
 """
 from __future__ import annotations
 
@@ -35,7 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-RESULTS = ROOT / "artifacts" / "margins"
+ARTIFACTS = ROOT / "artifacts" / "margins"   # models and caches of each run (git-ignored)
+RESULTS = ROOT / "benchmarks" / "margins"    # the measurements (committed)
 BEGIN, END = "<!-- outcome-margins:begin -->", "<!-- outcome-margins:end -->"
 
 
@@ -65,8 +71,12 @@ def run(path: Path, seed: int, write: bool, timeout: int) -> dict:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    artifacts = RESULTS / f"seed{seed}"
+    artifacts = ARTIFACTS / f"seed{seed}"
     artifacts.mkdir(parents=True, exist_ok=True)
+    stored = RESULTS / f"seed{seed}"
+    stored.mkdir(parents=True, exist_ok=True)
+    outcome_file = artifacts / "outcomes" / f"{path.stem}.json"
+    outcome_file.unlink(missing_ok=True)   # never report an earlier run's record as this one's
     original = nbformat.read(path, as_version=4)
     nb = original if seed == 0 else with_seed(original, seed)
     os.environ["COURSE_ARTIFACTS_DIR"] = str(artifacts)
@@ -81,8 +91,11 @@ def run(path: Path, seed: int, write: bool, timeout: int) -> dict:
     seconds = time.perf_counter() - start
     if write and seed == 0 and error is None:
         nbformat.write(nb, path)
-    record = {"notebook": path.stem, "seed": seed, "seconds": round(seconds, 1), "error": error}
-    (artifacts / f"{path.stem}.run.json").write_text(json.dumps(record))
+    record = {"notebook": path.stem, "seed": seed, "seconds": round(seconds, 1), "error": error,
+              "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    (stored / f"{path.stem}.run.json").write_text(json.dumps(record))
+    if outcome_file.exists():   # written by the notebook's Outcomes.finish(), failed checks included
+        (stored / f"{path.stem}.json").write_text(outcome_file.read_text())
     print(f"{path.stem} seed {seed}: {seconds:.0f} s" + (f"  ERROR {error}" if error else ""), flush=True)
     return record
 
@@ -92,7 +105,9 @@ def collect():
     checks, times = {}, {}
     for folder in sorted(RESULTS.glob("seed*")):
         seed = int(folder.name[4:])
-        for file in sorted((folder / "outcomes").glob("*.json")):
+        for file in sorted(folder.glob("*.json")):
+            if file.name.endswith(".run.json"):
+                continue
             record = json.loads(file.read_text())
             for check in record["checks"]:
                 if check["op"] == "holds":
@@ -134,14 +149,33 @@ def times_table(times) -> list[str]:
     return lines
 
 
-def write_readme(text: str) -> None:
+def _table_rows(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("| ") and not line.startswith("| notebook")]
+
+
+def merge_rows(new: list[str], old: list[str], key) -> list[str]:
+    """``new``'s header and rows, plus the rows of ``old`` whose notebook ``new`` has none of,
+    in notebook order (rows are markdown table lines; ``key`` reads a row's notebook)."""
+    header, rows = new[:2], _table_rows(new)
+    measured = {key(row) for row in rows}
+    kept = [row for row in _table_rows(old) if key(row) not in measured]
+    return header + sorted(rows + kept, key=key)
+
+
+def write_readme(checks, times) -> str:
+    """Rewrite the README's rows of the notebooks measured here; keep the other rows."""
     readme = ROOT / "README.md"
     content = readme.read_text()
     if BEGIN not in content or END not in content:
         raise SystemExit(f"README.md has no {BEGIN} ... {END} markers")
     head, rest = content.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    old, tail = rest.split(END, 1)
+    old_margins, _, old_times = old.strip().partition("\n\n")
+    notebook = lambda row: row.split("|")[1].strip()[:2]   # noqa: E731
+    text = "\n".join(merge_rows(margins_table(checks), old_margins.splitlines(), notebook) + [""]
+                     + merge_rows(times_table(times), old_times.splitlines(), notebook))
     readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    return text
 
 
 def main(argv=None):
@@ -159,10 +193,9 @@ def main(argv=None):
             for path in notebook_paths(args.notebooks):
                 run(path, seed, args.write_notebooks, args.timeout)
     checks, times = collect()
-    text = "\n".join(margins_table(checks) + [""] + times_table(times))
-    print(text)
+    print("\n".join(margins_table(checks) + [""] + times_table(times)))
     if args.readme:
-        write_readme(text)
+        write_readme(checks, times)
     return 0
 
 

@@ -100,9 +100,9 @@ def reference_scores(layer, q, k):
             W(layer.V.kernel)[:, 0], W(layer.V.bias)[0],
         )
     if isinstance(layer, LuongAttention):
-        if layer.score_name == "dot":
+        if layer.score_mode == "dot":
             return ref.dot_score(q, k)
-        if layer.score_name == "general":
+        if layer.score_mode == "general":
             return ref.luong_general_score(q, k, W(layer.W_a.kernel))
         return ref.luong_concat_score(q, k, W(layer.W_a.kernel), W(layer.v_a.kernel)[:, 0])
     raise TypeError(type(layer))
@@ -421,7 +421,7 @@ def test_config_round_trip():
 
 # ------------------------------------------------------------------------ bad input
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="score must be one of"):
+    with pytest.raises(ValueError, match="score_mode must be one of"):
         LuongAttention("cosine")
     with pytest.raises(ValueError, match="needs units"):
         LuongAttention("concat")

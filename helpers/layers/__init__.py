@@ -1,0 +1,52 @@
+"""Attention layers for Keras 3, one module per family (as in ``keras/layers/attention/``).
+
+* :mod:`helpers.layers.base`: :class:`AttentionBase` (masks, masked softmax, weighted sum) and
+  its utilities; a subclass only defines the score ``score(s_t, h_i)``;
+* :mod:`helpers.layers.dot_product`: :class:`DotProductAttention` (``s_t . h_i``, optionally
+  divided by ``sqrt(d)``);
+* :mod:`helpers.layers.additive`: :class:`BahdanauAttention` (``v^T tanh(W1 h_i + W2 s_t)``);
+* :mod:`helpers.layers.multiplicative`: :class:`LuongAttention` (``dot``, ``general``,
+  ``concat``) and :class:`LuongAttentionalState` (``tanh(W_c [c_t; s_t])``);
+* :mod:`helpers.layers.pooling`: :class:`TimeStepAttention` and :class:`SumOverTime`
+  (attention pooling without a query, notebook 03).
+
+The layers use ``keras.ops`` only (no TensorFlow call), so they run on any Keras 3 backend;
+the softmax is computed in float32 under a ``mixed_float16`` policy.
+
+Layering of the package (each module may import only from modules of the same or a lower
+line; ``tests/test_structure.py`` checks it)::
+
+    runtime
+    data, text, metrics, reference, plots
+    layers
+    decoding
+    models
+    training
+    outcomes, exercises, widgets
+
+This package may import ``keras`` only.
+
+References:
+    D. Bahdanau, K. Cho, Y. Bengio (2015). Neural Machine Translation by Jointly Learning to
+    Align and Translate. ICLR 2015. arXiv:1409.0473.
+    M.-T. Luong, H. Pham, C. D. Manning (2015). Effective Approaches to Attention-based Neural
+    Machine Translation. EMNLP 2015. arXiv:1508.04025.
+"""
+from helpers.layers.additive import BahdanauAttention
+from helpers.layers.base import AttentionBase, masked_softmax
+from helpers.layers.dot_product import DotProductAttention, scaled_dot_scores
+from helpers.layers.multiplicative import LUONG_SCORES, LuongAttention, LuongAttentionalState
+from helpers.layers.pooling import SumOverTime, TimeStepAttention
+
+__all__ = [
+    "AttentionBase",
+    "DotProductAttention",
+    "BahdanauAttention",
+    "LuongAttention",
+    "LuongAttentionalState",
+    "TimeStepAttention",
+    "SumOverTime",
+    "LUONG_SCORES",
+    "masked_softmax",
+    "scaled_dot_scores",
+]
