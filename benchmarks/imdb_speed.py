@@ -1,6 +1,6 @@
 """IMDB BiLSTM + Bahdanau attention: the tutorials' configuration vs the course's, side by side.
 
-Both configurations (``helpers.sentiment.ORIGINAL`` and ``COURSE``) are trained in one run on the
+Both configurations (``helpers.models.ORIGINAL`` and ``COURSE``) are trained in one run on the
 same raw reviews, with the same vocabulary size and architecture. After every epoch each model
 is evaluated on the test reviews. Printed per configuration: training samples/s, seconds per
 epoch, test accuracy per epoch, and the training seconds until the test accuracy first reached
@@ -32,9 +32,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers.data import load_imdb  # noqa: E402
-from helpers.pipeline import length_bucketed_dataset  # noqa: E402
-from helpers.sentiment import (COURSE, ORIGINAL, EpochTimer, build_classifier,  # noqa: E402
-                               compile_classifier, encode_cached, evaluate_ids, make_encoder)
+from helpers.data import length_bucketed_dataset  # noqa: E402
+from helpers.models import COURSE, ORIGINAL, build_classifier, evaluate_ids, make_encoder  # noqa: E402
+from helpers.text import encode_cached  # noqa: E402
+from helpers.training import EpochTimer, compile_model  # noqa: E402
 
 THRESHOLDS = (0.87, 0.88)
 
@@ -64,7 +65,9 @@ def run(config, train, test, epochs, seed, cache):
         data = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
                 .shuffle(len(x_train), seed=seed).batch(config.batch_size).prefetch(2))
     model = build_classifier(config, name=config.name)
-    compile_classifier(model, config, -(-len(x_train) // config.batch_size) * epochs)
+    steps = -(-len(x_train) // config.batch_size) * epochs
+    compile_model(model, loss="binary_crossentropy", learning_rate=config.learning_rate_for(steps),
+                  metrics=["accuracy"])
     timer = EpochTimer()
     rows = []
     for epoch in range(epochs):

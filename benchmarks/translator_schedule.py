@@ -29,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import helpers  # noqa: E402
 import keras  # noqa: E402
 
-from helpers import translator as tr  # noqa: E402
-from helpers.data import load_spa_eng  # noqa: E402
-from helpers.pipeline import length_bucketed_dataset  # noqa: E402
+from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng  # noqa: E402
+from helpers.metrics import bleu  # noqa: E402
+from helpers.models import Translator, teacher_forcing  # noqa: E402
+from helpers.text import make_vocabulary  # noqa: E402
+from helpers.training import compile_model, masked_accuracy, sequence_loss  # noqa: E402
 
 # Notebook 06's configuration.
 SEED, SOURCE_VOCAB, TARGET_VOCAB, EMBED_DIM, UNITS = 0, 8_000, 6_000, 256, 256
@@ -48,22 +50,22 @@ def learning_rate(schedule: str, total_steps: int):
 
 def run(split, schedule: str, epochs: int) -> dict:
     train, validation = split["train"], split["validation"]
-    source_vocabulary = tr.make_vocabulary(train.source, SOURCE_VOCAB)
-    target_vocabulary = tr.make_vocabulary(train.target, TARGET_VOCAB)
-    probe = tr.Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS)
-    data = tr.teacher_forcing(probe, train.source, train.target)
+    source_vocabulary = make_vocabulary(train.source, SOURCE_VOCAB)
+    target_vocabulary = make_vocabulary(train.target, TARGET_VOCAB)
+    probe = Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS)
+    data = teacher_forcing(probe, train.source, train.target)
     batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=SEED)
     helpers.set_seed(SEED)
-    model = tr.compile_translator(
-        tr.Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS),
-        learning_rate(schedule, epochs * len(batches)))
+    model = compile_model(Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS),
+                          loss=sequence_loss(), learning_rate=learning_rate(schedule, epochs * len(batches)),
+                          clipnorm=5.0, metrics=[masked_accuracy])
     spanish, references = validation.spanish.tolist(), [[e] for e in validation.english]
     rows, seconds = [], 0.0
     for epoch in range(epochs):
         start = time.perf_counter()
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=2, shuffle=False)
         seconds += time.perf_counter() - start
-        score = tr.bleu(model.translate(spanish), references).score
+        score = bleu(model.translate(spanish), references).score
         rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), "validation_bleu": score})
         print(f"{schedule}: epoch {epoch + 1}, {seconds:.0f} s of training, greedy validation BLEU {score:.2f}",
               flush=True)
@@ -77,7 +79,7 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    split = tr.leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=SEED)
+    split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=SEED)
     results = [run(split, schedule, args.epochs) for schedule in args.schedules]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -6,7 +6,7 @@ steps, each compiled with ``tf.function``:
 * **vectorised**: one call computes the decoder GRU over all target steps and the attention of
   every step at once (``masked_loss(model((source, decoder_inputs)))``), as notebook 06 trains;
 * **step by step**: the original tutorials' loop, one decoder step (GRU step + attention) per
-  target token (:func:`helpers.translator.stepwise_loss`, a ``tf.while_loop``).
+  target token (:func:`helpers.models.stepwise_loss`, a ``tf.while_loop``).
 
 Both compute the same loss (checked here on the first batch) and are timed alternately on the same
 batches; it prints training pairs/s for each and their ratio.
@@ -42,9 +42,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.imdb_speed import machine  # noqa: E402
-from helpers import translator as tr  # noqa: E402
-from helpers.data import load_spa_eng  # noqa: E402
-from helpers.pipeline import length_bucketed_dataset  # noqa: E402
+from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng  # noqa: E402
+from helpers.metrics import bleu  # noqa: E402
+from helpers.models import Translator, stepwise_loss, teacher_forcing  # noqa: E402
+from helpers.text import make_vocabulary  # noqa: E402
+from helpers.training import compile_model, masked_accuracy, sequence_loss  # noqa: E402
 
 # Notebook 06's configuration.
 SEED, SOURCE_VOCAB, TARGET_VOCAB, EMBED_DIM, UNITS = 0, 8_000, 6_000, 256, 256
@@ -54,9 +56,10 @@ BATCH_SIZE, LEARNING_RATE, EPOCHS = 64, 1e-3, 2
 def build(split):
     helpers.set_seed(SEED)
     train = split["train"]
-    model = tr.Translator(tr.make_vocabulary(train.source, SOURCE_VOCAB),
-                          tr.make_vocabulary(train.target, TARGET_VOCAB), embed_dim=EMBED_DIM, units=UNITS)
-    return tr.compile_translator(model, LEARNING_RATE)
+    model = Translator(make_vocabulary(train.source, SOURCE_VOCAB),
+                       make_vocabulary(train.target, TARGET_VOCAB), embed_dim=EMBED_DIM, units=UNITS)
+    return compile_model(model, loss=sequence_loss(), learning_rate=LEARNING_RATE, clipnorm=5.0,
+                         metrics=[masked_accuracy])
 
 
 def train_step(model, loss_fn):
@@ -76,16 +79,16 @@ def train_step(model, loss_fn):
 def decoder_speed(split, n_batches):
     """Part 1: pairs/s of the vectorised and the step-by-step training step, same batches."""
     train = split["train"]
-    data = tr.teacher_forcing(build(split), train.source, train.target)
+    data = teacher_forcing(build(split), train.source, train.target)
     batches = list(length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=SEED)
                    .take(n_batches + 2))
     model = build(split)
     steps = {
-        "vectorised": train_step(model, lambda s, d, t: tr.masked_loss(t, model((s, d)))),
-        "step by step": train_step(model, lambda s, d, t: tr.stepwise_loss(model, s, d, t)),
+        "vectorised": train_step(model, lambda s, d, t: sequence_loss()(t, model((s, d)))),
+        "step by step": train_step(model, lambda s, d, t: stepwise_loss(model, s, d, t)),
     }
     (s, d), t = batches[0]
-    same = (float(tr.masked_loss(t, model((s, d)))), float(tr.stepwise_loss(model, s, d, t)))
+    same = (float(sequence_loss()(t, model((s, d)))), float(stepwise_loss(model, s, d, t)))
     print(f"loss on the first batch: vectorised {same[0]:.6f}, step by step {same[1]:.6f}")
     for step in steps.values():  # compile both (and warm up) outside the timing
         for (s, d), t in batches[:2]:
@@ -127,7 +130,7 @@ class BleuWatch(keras.callbacks.Callback):
             return
         start = time.perf_counter()
         seconds = start - self.start - self.eval_seconds  # training only, so far
-        score = tr.bleu(self.model.translate(self.spanish), self.references).score
+        score = bleu(self.model.translate(self.spanish), self.references).score
         self.eval_seconds += time.perf_counter() - start
         self.rows.append({"batches": self.batches, "training_seconds": seconds, "greedy_bleu": score})
         print(f"  {self.batches} batches, {seconds:.0f} s of training: greedy validation BLEU {score:.1f}", flush=True)
@@ -139,7 +142,7 @@ def time_to_bleu(split, target, every):
     """Part 2: training seconds until the greedy validation BLEU first reaches ``target``."""
     train = split["train"]
     model = build(split)
-    data = tr.teacher_forcing(model, train.source, train.target)
+    data = teacher_forcing(model, train.source, train.target)
     batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=SEED)
     watch = BleuWatch(split["validation"], every, target)
     model.fit(batches, epochs=EPOCHS, callbacks=[watch], verbose=0, shuffle=False)
@@ -158,7 +161,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     print(f"machine: {machine()}", flush=True)
-    split = tr.leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=SEED)
+    split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=SEED)
     print(f"data: {len(split['train']):,} training pairs, {split['validation'].source.nunique():,} "
           "validation sentences", flush=True)
 

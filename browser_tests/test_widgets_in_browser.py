@@ -27,7 +27,7 @@ artifacts = helpers.artifacts_dir()"""
 
 COLUMN = """\
 # Notebook 03's widget: attention-pooling models with the answer hidden at two steps.
-from helpers.column_demo import build_attention_pooling
+from helpers.models import build_attention_pooling
 from helpers.data import attention_column_data
 column_models = {}
 for column in (4, 12):
@@ -41,13 +41,13 @@ column_attention_widget(column_models, column=4)"""
 DATE = 'date_translator_widget(artifacts / "04_date_translator_luong_general.keras")'
 
 REVIEW = """\
-from helpers.sentiment import Explainer
+from helpers.explain import Explainer
 reviews = keras.models.load_model(artifacts / "05_imdb_bilstm_attention.keras")
 review_explorer(Explainer(reviews.get_layer("encoder"), reviews.get_layer("classifier")),
                 value="The acting was wooden, but the music was wonderful.")"""
 
 SPANISH = """\
-from helpers.translator import Translator
+from helpers.models import Translator
 spanish_translator_widget(keras.saving.load_model(artifacts / "06_spa_eng_translator.keras"))"""
 
 WIDGETS = ("column", "date", "review", "spanish")

@@ -1,4 +1,7 @@
-"""Evaluation metrics for the course's sequence tasks."""
+"""Evaluation metrics: exact match, character accuracy, accuracy by length, BLEU (sacreBLEU).
+
+May import: :mod:`helpers.runtime`.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -69,4 +72,40 @@ def accuracy_by_length(predictions: Sequence[str], references: Sequence[str],
              "examples": len(idx), "accuracy": float(correct[idx].mean()),
              "char_accuracy": float(per_char[idx].mean())}
             for lo, hi, idx in length_bins(lengths, bins)]
+    return pd.DataFrame(rows)
+
+
+def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
+    """sacreBLEU corpus BLEU (default 13a tokenisation), case-insensitive, several references
+    per sentence allowed. ``references[i]`` is the list of English translations of sentence i.
+    Returns the ``sacrebleu`` score object (``.score``, and ``str()`` gives the full line)."""
+    import sacrebleu
+
+    hypotheses = check_strings("hypotheses", hypotheses)
+    if references is None or isinstance(references, str):
+        raise TypeError("references must be a list with one list of English translations per "
+                        f"hypothesis, got {type(references).__name__}.")
+    references = list(references)
+    for i, r in enumerate(references):
+        check_strings(f"references[{i}]", [r] if isinstance(r, str) else r)
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists.")
+    refs = [list(r) if not isinstance(r, str) else [r] for r in references]
+    width = max((len(r) for r in refs), default=1)
+    streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
+    return sacrebleu.corpus_bleu(list(hypotheses), streams, lowercase=True)
+
+
+def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
+                   references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
+    """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
+    ``bleu``. ``bins`` are bucket edges (left-closed)."""
+    sources = check_strings("sources", sources)
+    if not len(sources) == len(hypotheses) == len(references):
+        raise ValueError(f"{len(sources)} sources, {len(hypotheses)} hypotheses and "
+                         f"{len(references)} reference lists; pass one of each per sentence.")
+    lengths = [len(s.split()) for s in sources]
+    rows = [{"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
+             "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score}
+            for low, high, idx in length_bins(lengths, bins)]
     return pd.DataFrame(rows)

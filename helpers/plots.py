@@ -1,12 +1,16 @@
-"""Plots shared by every notebook: one attention heatmap, one accuracy-by-length chart.
+"""Plots shared by every notebook: one attention heatmap, one accuracy-by-length chart, and
+:func:`highlight_html` (words on a background as strong as their weight).
 
 Widgets draw without pyplot: :func:`heatmap_figure` builds a standalone ``Figure`` (not
 registered with pyplot, so no backend shows or closes it behind the widget's back) and
 :func:`figure_png` turns it into PNG bytes for an ``ipywidgets.Image``.
+
+May import: :mod:`helpers.runtime` (and matplotlib, seaborn).
 """
 from __future__ import annotations
 
 import functools
+import html
 import io
 import warnings
 from collections.abc import Mapping, Sequence
@@ -189,3 +193,34 @@ def plot_accuracy_by_length(
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+def _colour(weight: float, top: float) -> str:
+    alpha = 0.0 if top <= 0 else min(max(weight / top, 0.0), 1.0)
+    return f"rgba(255, 140, 0, {0.85 * alpha:.2f})"
+
+
+def highlight_html(tokens, weights, *, unknown=None, title: str | None = None,
+                   max_tokens: int | None = None) -> str:
+    """Tokens as HTML text, each on a background whose strength is its weight relative to the
+    review's largest weight (hover shows the weight). ``unknown``: per-token booleans; unknown
+    words (not in the vocabulary) are shown in italics. Everything is HTML-escaped."""
+    tokens = [str(t) for t in tokens]
+    weights = np.asarray(weights, dtype=float).reshape(-1)
+    if len(tokens) != len(weights):
+        raise ValueError(f"{len(tokens)} tokens but {len(weights)} weights.")
+    unknown = [False] * len(tokens) if unknown is None else list(unknown)
+    top = float(weights.max()) if len(weights) else 0.0
+    shown = range(len(tokens)) if max_tokens is None else range(min(len(tokens), max_tokens))
+    spans = []
+    for i in shown:
+        word = html.escape(tokens[i])
+        if unknown[i]:
+            word = f"<i>{word}</i>"
+        spans.append(f'<span style="background-color:{_colour(weights[i], top)};'
+                     f'padding:0 1px" title="{weights[i]:.3f}">{word}</span>')
+    if max_tokens is not None and len(tokens) > max_tokens:
+        spans.append(f"<span> … ({len(tokens) - max_tokens} more)</span>")
+    head = f"<div style='margin-bottom:2px'><b>{html.escape(title)}</b></div>" if title else ""
+    return (f"<div style='line-height:1.7;font-family:sans-serif;max-width:900px'>{head}"
+            + " ".join(spans) + "</div>")

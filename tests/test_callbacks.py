@@ -1,9 +1,9 @@
-"""helpers.callbacks.EpochTimer: epoch times, measured and never used to stop training."""
+"""helpers.training.EpochTimer: epoch times, measured and never used to stop training."""
 import numpy as np
 import pytest
 
 import helpers
-from helpers.callbacks import EpochTimer
+from helpers.training import EpochTimer
 
 import keras
 

@@ -120,7 +120,7 @@ def test_course_imports_are_found():
     imports = course_imports()
     modules = {module for module, _ in imports}
     assert {"sacrebleu", "ipywidgets", "IPython.display", "matplotlib.pyplot", "helpers.widgets"} <= modules
-    assert ("helpers.sentiment", "COURSE") in imports
+    assert ("helpers.models", "COURSE") in imports
 
 
 # --------------------------------------------------------------------------- the Colab-like env

@@ -5,12 +5,9 @@ import pytest
 import helpers  # noqa: F401  (imports TensorFlow, registers the Keras classes)
 import keras
 
-from helpers.column_demo import (
-    TimeStepAttention,
-    build_attention_after_lstm,
-    build_attention_pooling,
-    mean_attention,
-)
+from helpers.layers import TimeStepAttention
+
+from helpers.models import build_attention_after_lstm, build_attention_pooling, mean_attention
 from helpers.data import attention_column_data
 
 T, D = 6, 2

@@ -8,7 +8,7 @@ from helpers.exercises import (check_additive_score, check_clipped_precision, ch
                                check_length_penalty, check_saliency,
                                check_scaled_dot_product_attention, check_teacher_forcing,
                                embedding_gradients)
-from helpers.text import END
+from helpers.text import END_ID
 
 
 def expect(verdict, hint, words=None):
@@ -160,12 +160,12 @@ def test_general_grader():
 def test_teacher_forcing_grader():
     def correct(rows):
         inputs = rows[:, :-1].copy()
-        inputs[inputs == END] = 0
+        inputs[inputs == END_ID] = 0
         return inputs, rows[:, 1:]
 
     def in_place(rows):
         inputs = rows[:, :-1]
-        inputs[inputs == END] = 0
+        inputs[inputs == END_ID] = 0
         return inputs, rows[:, 1:]
 
     expect(check_teacher_forcing(correct), "ok")
@@ -199,7 +199,7 @@ def test_saliency_grader():
 def test_embedding_gradients_match_the_classifier_and_finite_differences():
     import keras
 
-    from helpers.sentiment import COURSE, build_classifier
+    from helpers.models import COURSE, build_classifier
 
     keras.utils.set_random_seed(0)
     config = COURSE.replace(vocab_size=30, embed_dim=6, lstm_units=4, attention_units=5, dense_units=3)

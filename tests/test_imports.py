@@ -155,18 +155,19 @@ def test_attention_over_one_key_is_exact_and_silent(make):
 
 
 def test_one_word_sentence_translates_without_warnings():
-    from helpers import translator as T
+    from helpers.models import Translator
+    from helpers.text import make_vocabulary
 
     helpers.set_seed(0)
-    vocabulary = T.make_vocabulary(["hola", "adiós amigo"], 20)
-    model = T.Translator(vocabulary, T.make_vocabulary(["hi", "bye friend"], 20), embed_dim=4, units=4)
+    vocabulary = make_vocabulary(["hola", "adiós amigo"], 20)
+    model = Translator(vocabulary, make_vocabulary(["hi", "bye friend"], 20), embed_dim=4, units=4)
     model.build()
     (texts, _, weights), messages = caught(lambda: model.translate(["Hola"], max_length=3, return_attention=True))
     assert messages == [] and weights[0].shape[1] == 1
 
 
 def test_course_training_on_its_own_datasets_raises_no_shuffle_warning():
-    from helpers.seq2seq import build_seq2seq, train_digit_reversal
+    from helpers.models import build_seq2seq, train_digit_reversal
 
     result, messages = caught(lambda: train_digit_reversal(
         lambda v: build_seq2seq(v, v, embed_dim=4, units=8), n_train=64, n_test=8, min_len=2,
@@ -199,45 +200,52 @@ print(json.dumps(report))
 
 def _course_models():
     """Tiny versions of every model a notebook saves (or could save): name -> (model, inputs)."""
-    from helpers import column_demo, sentiment, seq2seq, translator
+    from helpers import models as hm
+    from helpers import text as ht
+    from helpers.training import compile_model, masked_accuracy, sequence_loss
+
+    def seq2seq_compiled(model, learning_rate=3e-3):
+        return compile_model(model, loss="sparse_categorical_crossentropy", learning_rate=learning_rate,
+                             clipnorm=1.0)
 
     helpers.set_seed(0)
     rng = np.random.default_rng(0)
     digits = rng.integers(1, 12, size=(3, 5)).astype("int32")
     models = {}
-    plain = seq2seq.compile_seq2seq(seq2seq.build_seq2seq(12, 12, embed_dim=4, units=8))
+    plain = seq2seq_compiled(hm.build_seq2seq(12, 12, embed_dim=4, units=8))
     models["01_seq2seq"] = (plain, [digits, digits[:, :4]])
-    for score in seq2seq.ATTENTION_SCORES:
-        model = seq2seq.build_attention_seq2seq(12, 12, embed_dim=4, units=8, score=score,
+    for score in hm.ATTENTION_SCORES:
+        model = hm.build_attention_seq2seq(12, 12, embed_dim=4, units=8, score=score,
                                                 bidirectional=score == "additive")
-        models[f"04_attention_{score}"] = (seq2seq.compile_seq2seq(model), [digits, digits[:, :4]])
-    source, target = seq2seq.date_vocabularies()
-    dates = seq2seq.build_attention_seq2seq(source.size, target.size, embed_dim=4, units=8)
-    seq2seq.compile_seq2seq(dates, keras.optimizers.schedules.ExponentialDecay(3e-3, 100, 0.5))
+        models[f"04_attention_{score}"] = (seq2seq_compiled(model), [digits, digits[:, :4]])
+    source, target = hm.date_vocabularies()
+    dates = hm.build_attention_seq2seq(source.size, target.size, embed_dim=4, units=8)
+    seq2seq_compiled(dates, keras.optimizers.schedules.ExponentialDecay(3e-3, 100, 0.5))
     src = source.encode(["Sep 27, 1994", "9/27/94"])
     models["04_date_translator"] = (dates, [src, target.encode(["1994-09-2", "1994-09-2"], add_start=True)])
 
-    config = sentiment.COURSE.replace(vocab_size=40, max_len=6, embed_dim=8, lstm_units=4,
+    config = hm.COURSE.replace(vocab_size=40, max_len=6, embed_dim=8, lstm_units=4,
                                       attention_units=3, dense_units=5)
     texts = ["a great film", "bad, bad acting", "I loved it!", "boring<br />film", "great acting"]
-    encoder = sentiment.make_encoder(config, texts)
-    classifier = sentiment.compile_classifier(sentiment.build_classifier(config), config, steps=5)
+    encoder = hm.make_encoder(config, texts)
+    classifier = compile_model(hm.build_classifier(config), loss="binary_crossentropy",
+                               learning_rate=config.learning_rate_for(5), metrics=["accuracy"])
     ids = encoder(np.array(texts)).numpy()
     models["05_classifier"] = (classifier, [ids])
-    models["05_attention_model"] = (sentiment.attention_model(classifier), [ids])
-    models["05_export"] = (sentiment.export_model(encoder, classifier), [np.array(texts)[:, None]])
+    models["05_attention_model"] = (hm.attention_model(classifier), [ids])
+    models["05_export"] = (hm.export_model(encoder, classifier), [np.array(texts)[:, None]])
 
     spanish, english = ["¿ dónde está ?", "hola amigo"], ["where is it ?", "hi friend"]
-    tr = translator.compile_translator(translator.Translator(
-        translator.make_vocabulary(spanish, 30), translator.make_vocabulary(english, 30),
-        embed_dim=4, units=4))
+    tr = compile_model(hm.Translator(ht.make_vocabulary(spanish, 30), ht.make_vocabulary(english, 30),
+                                        embed_dim=4, units=4),
+                       loss=sequence_loss(), clipnorm=5.0, metrics=[masked_accuracy])
     tr.build()
-    src_ids, dec_in, _ = translator.teacher_forcing(tr, spanish, english)
+    src_ids, dec_in, _ = hm.teacher_forcing(tr, spanish, english)
     models["06_translator"] = (tr, [src_ids, dec_in])
 
     x = rng.standard_normal((4, 6, 2)).astype("float32")
-    after, after_weights = column_demo.build_attention_after_lstm(6, 2, lstm_units=4, attention_units=3)
-    pooling, pooling_weights = column_demo.build_attention_pooling(6, 2)
+    after, after_weights = hm.build_attention_after_lstm(6, 2, lstm_units=4, attention_units=3)
+    pooling, pooling_weights = hm.build_attention_pooling(6, 2)
     models.update({"03_after_lstm": (after, [x]), "03_after_lstm_weights": (after_weights, [x]),
                    "03_pooling": (pooling, [x]), "03_pooling_weights": (pooling_weights, [x])})
     return models

@@ -1,4 +1,4 @@
-"""Tests of helpers.sentiment: text cleaning, the review encoder, the classifier's shapes and
+"""Tests of the IMDB pieces (helpers.text.reviews, helpers.models.classifier, helpers.explain): text cleaning, the review encoder, the classifier's shapes and
 masking, highlighting, the review explorer's handling of bad input, and save/load.
 
 Everything uses a tiny vocabulary and tiny models (the whole file runs in well under 30 s).
@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 import helpers  # noqa: F401  (imports TensorFlow, registers the Keras classes)
+from helpers import explain as EX
+from helpers import layers as L
+from helpers import models as MD
+from helpers import plots as PL
+from helpers import text as TX
+from helpers import training as TRN
+from helpers import widgets as W
 import keras
 import tensorflow as tf
-
-from helpers import sentiment as S
 
 TEXTS = [
     "A great movie, great acting!<br /><br />Loved it.",
@@ -23,27 +28,27 @@ TEXTS = [
     "",
 ]
 LABELS = np.array([1, 0, 1, 0, 0], dtype="float32")
-TINY = S.COURSE.replace(vocab_size=40, max_len=6, embed_dim=8, lstm_units=4, attention_units=3,
+TINY = MD.COURSE.replace(vocab_size=40, max_len=6, embed_dim=8, lstm_units=4, attention_units=3,
                         dense_units=5)
 
 
 def standardize(text):
-    return S.standardize_review(tf.constant([text])).numpy()[0].decode("utf-8").split()
+    return TX.standardize_review(tf.constant([text])).numpy()[0].decode("utf-8").split()
 
 
 @pytest.fixture(scope="module")
 def encoder():
-    return S.make_encoder(TINY, TEXTS)
+    return MD.make_encoder(TINY, TEXTS)
 
 
 @pytest.fixture(scope="module")
 def classifier():
     keras.utils.set_random_seed(0)
-    return S.build_classifier(TINY)
+    return MD.build_classifier(TINY)
 
 
 def test_clean_text_removes_br_and_squeezes_space():
-    assert S.clean_text("Good.<br /><br />Very  good.<BR>End<br/>") == "Good. Very good. End"
+    assert TX.clean_text("Good.<br /><br />Very  good.<BR>End<br/>") == "Good. Very good. End"
 
 
 def test_standardize_review():
@@ -61,7 +66,7 @@ def test_encoder_keeps_first_or_last_tokens_and_right_pads(encoder):
     assert ids.dtype == np.int32 and ids.shape == (5, TINY.max_len)
     words = standardize(TEXTS[1])  # 8 words: keep the last 6
     assert [vocab[i] for i in ids[1]] == words[-6:]
-    first = S.ReviewEncoder(40, 6, "first")
+    first = TX.ReviewEncoder(40, 6, "first")
     first.vectorize.set_vocabulary(vocab[2:])
     assert [vocab[i] for i in first(tf.constant([TEXTS[1]])).numpy()[0]] == words[:6]
     short = encoder(tf.constant(["great", "bad great film"])).numpy()
@@ -69,15 +74,15 @@ def test_encoder_keeps_first_or_last_tokens_and_right_pads(encoder):
     assert encoder(tf.constant([""])).numpy().shape == (1, 1)  # empty: one padding id
     assert encoder(tf.constant([["great"], ["bad"]])).numpy().shape == (2, 1)  # (B, 1) input
     with pytest.raises(ValueError, match="truncate"):
-        S.ReviewEncoder(10, 5, "middle")
+        TX.ReviewEncoder(10, 5, "middle")
 
 
 def test_encode_cached_reuses_the_cache(encoder, tmp_path):
-    ids, _, cached = S.encode_cached(encoder, TEXTS, tmp_path, "t")
+    ids, _, cached = TX.encode_cached(encoder, TEXTS, tmp_path, "t")
     assert not cached and ids.shape == (5, TINY.max_len)
-    again, _, cached = S.encode_cached(encoder, TEXTS, tmp_path, "t")
+    again, _, cached = TX.encode_cached(encoder, TEXTS, tmp_path, "t")
     assert cached and np.array_equal(ids, again)
-    _, _, cached = S.encode_cached(encoder, TEXTS[:4], tmp_path, "t")  # other texts: new key
+    _, _, cached = TX.encode_cached(encoder, TEXTS[:4], tmp_path, "t")  # other texts: new key
     assert not cached
 
 
@@ -88,8 +93,8 @@ def test_classifier_shapes_and_masked_attention(classifier):
     assert np.all((prob.numpy() > 0) & (prob.numpy() < 1))
     names = [layer.name for layer in classifier.layers]
     assert {"bilstm_1", "bilstm_2", "attention", "query"} <= set(names)
-    assert isinstance(classifier.get_layer("attention"), S.BahdanauAttention)
-    p2, weights = S.attention_model(classifier)(ids)
+    assert isinstance(classifier.get_layer("attention"), L.BahdanauAttention)
+    p2, weights = MD.attention_model(classifier)(ids)
     np.testing.assert_allclose(p2.numpy(), prob.numpy(), atol=1e-6)
     w = weights.numpy()
     assert w.shape == (3, 5)
@@ -97,40 +102,41 @@ def test_classifier_shapes_and_masked_attention(classifier):
     np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-5)
     # Extra padding on the right changes nothing (the mask reaches LSTMs and attention).
     wider = np.pad(ids, [(0, 0), (0, 4)])
-    p3, w3 = S.attention_model(classifier)(wider)
+    p3, w3 = MD.attention_model(classifier)(wider)
     np.testing.assert_allclose(p3.numpy(), prob.numpy(), atol=1e-5)
     np.testing.assert_allclose(w3.numpy()[:, :5], w, atol=1e-5)
 
 
 def test_original_and_course_configs():
-    assert (S.ORIGINAL.max_len, S.ORIGINAL.lstm_layers, S.ORIGINAL.lstm_units) == (500, 2, 64)
-    assert (S.ORIGINAL.batch_size, S.ORIGINAL.learning_rate, S.ORIGINAL.bucketed) == (256, 1e-3,
+    assert (MD.ORIGINAL.max_len, MD.ORIGINAL.lstm_layers, MD.ORIGINAL.lstm_units) == (500, 2, 64)
+    assert (MD.ORIGINAL.batch_size, MD.ORIGINAL.learning_rate, MD.ORIGINAL.bucketed) == (256, 1e-3,
                                                                                      False)
-    assert S.COURSE.lstm_layers == S.ORIGINAL.lstm_layers and S.COURSE.bucketed
-    assert S.COURSE.vocab_size == S.ORIGINAL.vocab_size == 10_000
+    assert MD.COURSE.lstm_layers == MD.ORIGINAL.lstm_layers and MD.COURSE.bucketed
+    assert MD.COURSE.vocab_size == MD.ORIGINAL.vocab_size == 10_000
 
 
 def test_compile_with_schedule_and_train_step(classifier, encoder):
-    model = S.compile_classifier(S.build_classifier(TINY, name="c2"), TINY, steps=10)
+    model = TRN.compile_model(MD.build_classifier(TINY, name="c2"), loss="binary_crossentropy",
+                              learning_rate=TINY.learning_rate_for(10), metrics=["accuracy"])
     ids = encoder(tf.constant(TEXTS)).numpy()
     history = model.fit(ids, LABELS, epochs=1, batch_size=5, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     with pytest.raises(ValueError, match="lr_schedule"):
-        S.compile_classifier(model, TINY.replace(lr_schedule="steps"), 10)
-    acc, probs, weights = S.evaluate_ids(model, ids, LABELS, batch_size=2, with_attention=True)
+        TINY.replace(lr_schedule="steps")
+    acc, probs, weights = MD.evaluate_ids(model, ids, LABELS, batch_size=2, with_attention=True)
     assert 0 <= acc <= 1 and probs.shape == (5,)
     assert [len(w) for w in weights] == list((ids != 0).sum(axis=1))
 
 
 def test_highlight_html_escapes_and_scales():
-    page = S.highlight_html(["<b>", "good", "film"], [0.1, 0.6, 0.3], unknown=[True, False, False],
+    page = PL.highlight_html(["<b>", "good", "film"], [0.1, 0.6, 0.3], unknown=[True, False, False],
                             title="a & b")
     assert "&lt;b&gt;" in page and "<i>&lt;b&gt;</i>" in page and "a &amp; b" in page
     assert "rgba(255, 140, 0, 0.85)" in page  # the largest weight: full colour
     assert 'title="0.600"' in page
-    assert "more)" in S.highlight_html(["a"] * 5, [0.2] * 5, max_tokens=3)
+    assert "more)" in PL.highlight_html(["a"] * 5, [0.2] * 5, max_tokens=3)
     with pytest.raises(ValueError):
-        S.highlight_html(["a", "b"], [1.0])
+        PL.highlight_html(["a", "b"], [1.0])
 
 
 def text_of(page):
@@ -150,15 +156,15 @@ def text_of(page):
     (12345, "Cannot score"),
 ])
 def test_explorer_handles_bad_input(encoder, classifier, text, expect):
-    explorer = S.review_explorer(S.Explainer(encoder, classifier))
+    explorer = W.review_explorer(EX.Explainer(encoder, classifier))
     page = explorer.explain(text)
     assert expect in page and "Traceback" not in page and "went wrong" not in page
-    if isinstance(text, str) and len(text) > S.MAX_INPUT_CHARS:
+    if isinstance(text, str) and len(text) > EX.MAX_INPUT_CHARS:
         assert "first 20,000 characters" in text_of(page)
 
 
 def test_explorer_widget_updates_on_click(encoder, classifier):
-    explorer = S.review_explorer(S.Explainer(encoder, classifier), value="great film")
+    explorer = W.review_explorer(EX.Explainer(encoder, classifier), value="great film")
     assert "P(positive)" in explorer.output.value
     explorer.area.value = ""
     explorer.button.click()
@@ -166,7 +172,7 @@ def test_explorer_widget_updates_on_click(encoder, classifier):
 
 
 def test_explain_tokens_follow_truncation(encoder, classifier):
-    result = S.Explainer(encoder, classifier).explain(TEXTS[1])
+    result = EX.Explainer(encoder, classifier).explain(TEXTS[1])
     assert result["tokens"] == standardize(TEXTS[1])[-TINY.max_len:]
     assert len(result["weights"]) == TINY.max_len and result["n_words_total"] == 8
 
@@ -179,18 +185,18 @@ def test_top_attended_words(encoder):
         w = np.full(n, 0.1 / max(n - 1, 1))
         w[0] = 0.9  # the first word of each review gets most attention
         weights.append(w / w.sum())
-    top = S.top_attended_words(weights, ids, encoder.vocabulary(), k=5, min_count=1)
+    top = EX.top_attended_words(weights, ids, encoder.vocabulary(), k=5, min_count=1)
     assert list(top.columns) == ["word", "top1", "mean_relative_weight", "occurrences"]
     assert top.top1.sum() <= 4 and len(top) > 0
 
 
 def test_export_save_load_identical(encoder, classifier, tmp_path):
-    model = S.export_model(encoder, classifier)
-    before = S.predict_texts(model, TEXTS + ["great 😀", "日本語"])
+    model = MD.export_model(encoder, classifier)
+    before = MD.predict_texts(model, TEXTS + ["great 😀", "日本語"])
     path = tmp_path / "tiny.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    after = S.predict_texts(loaded, TEXTS + ["great 😀", "日本語"])
+    after = MD.predict_texts(loaded, TEXTS + ["great 😀", "日本語"])
     np.testing.assert_array_equal(before, after)
     assert loaded.get_layer("encoder").vocabulary() == encoder.vocabulary()
-    assert S.predict_texts(loaded, []).shape == (0,)
+    assert MD.predict_texts(loaded, []).shape == (0,)

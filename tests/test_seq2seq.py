@@ -1,13 +1,13 @@
-"""Tests for helpers.text, helpers.pipeline, helpers.seq2seq, helpers.metrics and helpers.runtime."""
+"""Tests for helpers.text.chars, helpers.data.batching, helpers.models (seq2seq, dates), helpers.metrics and
+helpers.runtime."""
 import numpy as np
 import pytest
 
 import helpers
 from helpers.metrics import accuracy_by_length, char_accuracy, exact_match
-from helpers.pipeline import length_bucketed_dataset
-from helpers.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
-                             date_vocabularies, teacher_forcing_arrays, translate_dates)
-from helpers.text import END, PAD, START, UNK, CharVocabulary
+from helpers.data import length_bucketed_dataset
+from helpers.models import ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq, date_vocabularies, teacher_forcing_arrays, translate_dates
+from helpers.text import END_ID, PAD_ID, START_ID, UNK_ID, CharVocabulary
 
 import keras
 
@@ -17,16 +17,16 @@ import keras
 def test_vocabulary_round_trip_and_reserved_ids():
     vocab = CharVocabulary.from_texts(["9/27/94", "1994-09-27"])
     assert vocab.tokens[:4] == ["<pad>", "<start>", "<end>", "<unk>"]
-    assert (PAD, START, END, UNK) == (0, 1, 2, 3)
+    assert (PAD_ID, START_ID, END_ID, UNK_ID) == (0, 1, 2, 3)
     ids = vocab.encode(["9/27/94", "12"], add_end=True)
     assert ids.shape == (2, 8) and ids.dtype == np.int32
-    assert ids[1, 2] == END and (ids[1, 3:] == PAD).all()  # right padding
+    assert ids[1, 2] == END_ID and (ids[1, 3:] == PAD_ID).all()  # right padding
     assert vocab.decode(ids) == ["9/27/94", "12"]
 
 
 def test_vocabulary_unknown_characters_and_bad_input():
     vocab = CharVocabulary("abc")
-    assert vocab.encode(["abz"])[0].tolist() == [4, 5, UNK]
+    assert vocab.encode(["abz"])[0].tolist() == [4, 5, UNK_ID]
     assert vocab.unknown_characters("abzy") == ["y", "z"]
     assert vocab.decode(vocab.encode(["abz"])) == ["ab?"]
     with pytest.raises(TypeError, match="list of strings"):
@@ -46,9 +46,9 @@ def test_teacher_forcing_arrays_are_shifted_by_one():
     src_vocab, tgt_vocab = CharVocabulary("abc"), CharVocabulary("xyz")
     enc, dec_in, dec_out = teacher_forcing_arrays(["ab", "abc"], ["x", "xyz"], src_vocab, tgt_vocab)
     assert enc.shape == (2, 3) and dec_in.shape == dec_out.shape == (2, 4)
-    assert dec_in[1].tolist() == [START] + tgt_vocab.encode(["xyz"])[0].tolist()
-    assert dec_out[1].tolist() == tgt_vocab.encode(["xyz"])[0].tolist() + [END]
-    assert dec_in[0].tolist() == [START, 4, 0, 0]  # no <end> among the inputs
+    assert dec_in[1].tolist() == [START_ID] + tgt_vocab.encode(["xyz"])[0].tolist()
+    assert dec_out[1].tolist() == tgt_vocab.encode(["xyz"])[0].tolist() + [END_ID]
+    assert dec_in[0].tolist() == [START_ID, 4, 0, 0]  # no <end> among the inputs
     assert ((dec_in != 0) == (dec_out != 0)).all()  # one mask for inputs and loss
 
 
@@ -139,9 +139,9 @@ def test_greedy_decoding_matches_the_teacher_forced_graph(tiny_model):
     src = rng.integers(4, 9, (6, 5)).astype(np.int32)
     tokens = GreedyDecoder(tiny_model)(src, max_length=7)
     assert tokens.shape == (6, 7)
-    decoder_inputs = np.concatenate([np.full((6, 1), START), tokens[:, :-1]], axis=1)
+    decoder_inputs = np.concatenate([np.full((6, 1), START_ID), tokens[:, :-1]], axis=1)
     probs = tiny_model([src, decoder_inputs]).numpy()
-    first_end = [(list(t) + [END]).index(END) for t in tokens]
+    first_end = [(list(t) + [END_ID]).index(END_ID) for t in tokens]
     for row, stop in enumerate(first_end):  # compare up to (and including) the first <end>
         n = min(stop + 1, tokens.shape[1])
         assert (probs[row, :n].argmax(-1) == tokens[row, :n]).all()
@@ -198,7 +198,7 @@ def test_translate_dates_interface(tmp_path):
     model.save(path)
     assert translate_dates(str(path), ["Sep 27, 1994", "1/2/03"]) == isos  # file and model agree
     assert translate_dates(model, []) == []
-    from helpers.seq2seq import greedy_decoder_for
+    from helpers.models import greedy_decoder_for
     assert greedy_decoder_for(model) is greedy_decoder_for(model)  # compiled once, reused
     with pytest.raises(TypeError, match="list of strings"):
         translate_dates(model, "Sep 27, 1994")

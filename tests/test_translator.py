@@ -1,4 +1,5 @@
-"""helpers.translator: preprocessing, the leak-free split, the model's numerics, decoding,
+"""The translator's pieces (helpers.text.words, helpers.data.leak_free_split, helpers.models.translator,
+helpers.metrics.bleu): preprocessing, the leak-free split, the model's numerics, decoding,
 saving, BLEU. The model tests use a tiny untrained translator (seeded), so they run in seconds."""
 import unicodedata
 
@@ -6,8 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import data as D
+from helpers import metrics as MET
+from helpers import models as MD
+from helpers import text as TX
+from helpers import training as TRN
 import helpers
-from helpers import translator as T
 
 import keras
 from keras import ops
@@ -16,32 +21,32 @@ from keras import ops
 # --- text ---------------------------------------------------------------------------------
 
 def test_preprocess_keeps_accents_and_splits_punctuation():
-    assert T.preprocess("¿Está aquí?") == "¿ está aquí ?"
-    assert T.preprocess("¡Él es pingüino, NIÑO!") == "¡ él es pingüino , niño !"
-    assert T.preprocess("I'm 25 — “really”.") == 'i\'m 25 " really " .'
-    assert T.preprocess("  a\u00a0b \u200b  ") == "a b"
-    assert T.preprocess("(@#)") == ""
+    assert TX.preprocess("¿Está aquí?") == "¿ está aquí ?"
+    assert TX.preprocess("¡Él es pingüino, NIÑO!") == "¡ él es pingüino , niño !"
+    assert TX.preprocess("I'm 25 — “really”.") == 'i\'m 25 " really " .'
+    assert TX.preprocess("  a\u00a0b \u200b  ") == "a b"
+    assert TX.preprocess("(@#)") == ""
 
 
 def test_preprocess_normalises_unicode():
     decomposed = unicodedata.normalize("NFD", "¿Está aquí?")
     assert decomposed != "¿Está aquí?"
-    assert T.preprocess(decomposed) == T.preprocess("¿Está aquí?")
+    assert TX.preprocess(decomposed) == TX.preprocess("¿Está aquí?")
 
 
 def test_tutorial_regex_loses_accented_letters():
-    assert T.tutorial_preprocess("Está aquí.") == "est aqu ."
+    assert TX.tutorial_preprocess("Está aquí.") == "est aqu ."
 
 
 def test_preprocess_rejects_non_strings():
     with pytest.raises(TypeError, match="str"):
-        T.preprocess(None)
+        TX.preprocess(None)
 
 
 def test_detokenize():
-    assert T.detokenize(["¿", "está", "aquí", "?"]) == "¿está aquí?"
-    assert T.detokenize("hello , world !") == "hello, world!"
-    assert T.detokenize([]) == ""
+    assert TX.detokenize(["¿", "está", "aquí", "?"]) == "¿está aquí?"
+    assert TX.detokenize("hello , world !") == "hello, world!"
+    assert TX.detokenize([]) == ""
 
 
 # --- split and vocabulary ----------------------------------------------------------------
@@ -55,7 +60,7 @@ def pairs():
 
 
 def test_leak_free_split(pairs):
-    split = T.leak_free_split(pairs, n_test=2, n_validation=2, seed=1)
+    split = D.leak_free_split(pairs, n_test=2, n_validation=2, seed=1)
     train, validation, test = split["train"], split["validation"], split["test"]
     assert len(test) == 2 and validation["source"].nunique() == 2
     assert not set(train["source"]) & set(test["source"])
@@ -64,7 +69,7 @@ def test_leak_free_split(pairs):
     # every pair lands somewhere once, test collapsed to one row per Spanish sentence
     assert len(train) + len(validation) + sum(len(r) for r in test["references"]) == len(pairs)
     for source, references in zip(test["source"], test["references"]):
-        assert sorted(references) == sorted(pairs.english[[T.preprocess(s) == source for s in pairs.spanish]])
+        assert sorted(references) == sorted(pairs.english[[TX.preprocess(s) == source for s in pairs.spanish]])
 
 
 def test_leak_free_split_groups_case_variants(pairs):
@@ -73,7 +78,7 @@ def test_leak_free_split_groups_case_variants(pairs):
     (otherwise the check would never run)."""
     landed_in_test = 0
     for seed in range(12):
-        split = T.leak_free_split(pairs, n_test=1, n_validation=1, seed=seed)
+        split = D.leak_free_split(pairs, n_test=1, n_validation=1, seed=seed)
         in_train = (split["train"]["source"] == "¡ vete !").sum()
         in_validation = (split["validation"]["source"] == "¡ vete !").sum()
         tests = split["test"][split["test"]["source"] == "¡ vete !"]
@@ -85,19 +90,19 @@ def test_leak_free_split_groups_case_variants(pairs):
 
 def test_leak_free_split_bad_arguments(pairs):
     with pytest.raises(ValueError, match="n_test"):
-        T.leak_free_split(pairs, n_test=0)
+        D.leak_free_split(pairs, n_test=0)
     with pytest.raises(ValueError, match="no training data"):
-        T.leak_free_split(pairs, n_test=5, n_validation=4)
+        D.leak_free_split(pairs, n_test=5, n_validation=4)
     with pytest.raises(ValueError, match="missing"):
-        T.leak_free_split(pairs.rename(columns={"english": "en"}))
+        D.leak_free_split(pairs.rename(columns={"english": "en"}))
 
 
 def test_make_vocabulary():
-    vocab = T.make_vocabulary(["b a", "a c", "a b", "d"], 6)
-    assert vocab == ["", "[UNK]", T.START, T.END, "a", "b"]
-    assert T.make_vocabulary(["b a", "a c", "a b", "d"], 100, min_count=2) == ["", "[UNK]", T.START, T.END, "a", "b"]
+    vocab = TX.make_vocabulary(["b a", "a c", "a b", "d"], 6)
+    assert vocab == ["", "[UNK]", TX.START_TOKEN, TX.END_TOKEN, "a", "b"]
+    assert TX.make_vocabulary(["b a", "a c", "a b", "d"], 100, min_count=2) == ["", "[UNK]", TX.START_TOKEN, TX.END_TOKEN, "a", "b"]
     with pytest.raises(ValueError):
-        T.make_vocabulary(["a"], 2)
+        TX.make_vocabulary(["a"], 2)
 
 
 # --- model --------------------------------------------------------------------------------
@@ -109,13 +114,13 @@ TARGETS = ["where is it ?", "he is tall .", "hi", "go home right now , please ."
 @pytest.fixture(scope="module")
 def model():
     helpers.set_seed(0)
-    m = T.Translator(T.make_vocabulary(SOURCES, 100), T.make_vocabulary(TARGETS, 100), embed_dim=8, units=6)
+    m = MD.Translator(TX.make_vocabulary(SOURCES, 100), TX.make_vocabulary(TARGETS, 100), embed_dim=8, units=6)
     m.build()
     return m
 
 
 def test_teacher_forcing_arrays(model):
-    src, dec_in, dec_out = T.teacher_forcing(model, SOURCES, TARGETS)
+    src, dec_in, dec_out = MD.teacher_forcing(model, SOURCES, TARGETS)
     assert src.shape == (4, 9) and dec_in.shape == dec_out.shape == (4, 8)
     assert (dec_in[:, 0] == model.start_id).all()
     assert (dec_in != model.end_id).all()
@@ -127,7 +132,7 @@ def test_teacher_forcing_arrays(model):
 
 
 def test_forward_shapes_and_attention_rows(model):
-    src, dec_in, _ = T.teacher_forcing(model, SOURCES, TARGETS)
+    src, dec_in, _ = MD.teacher_forcing(model, SOURCES, TARGETS)
     logits = model((src, dec_in))
     assert tuple(logits.shape) == (4, 8, len(model.target_vocabulary))
     states, state, mask = model.encode(src)
@@ -142,28 +147,28 @@ def test_forward_shapes_and_attention_rows(model):
 
 
 def test_padding_does_not_change_the_result(model):
-    src, dec_in, _ = T.teacher_forcing(model, SOURCES, TARGETS)
-    alone_src, alone_in, _ = T.teacher_forcing(model, SOURCES[2:3], TARGETS[2:3])
+    src, dec_in, _ = MD.teacher_forcing(model, SOURCES, TARGETS)
+    alone_src, alone_in, _ = MD.teacher_forcing(model, SOURCES[2:3], TARGETS[2:3])
     batch = np.asarray(model((src, dec_in)))[2, : alone_in.shape[1]]
     np.testing.assert_allclose(batch, np.asarray(model((alone_src, alone_in)))[0], atol=1e-5)
 
 
-def test_masked_loss_and_accuracy_match_numpy(model):
-    src, dec_in, dec_out = T.teacher_forcing(model, SOURCES, TARGETS)
+def test_sequence_loss_and_masked_accuracy_match_numpy(model):
+    src, dec_in, dec_out = MD.teacher_forcing(model, SOURCES, TARGETS)
     logits = np.asarray(model((src, dec_in)), dtype=np.float64)
     log_p = logits - logits.max(-1, keepdims=True)
     log_p = log_p - np.log(np.exp(log_p).sum(-1, keepdims=True))
     real = dec_out != 0
     nll = -np.take_along_axis(log_p, dec_out[..., None], -1)[..., 0]
-    np.testing.assert_allclose(float(T.masked_loss(dec_out, logits.astype("float32"))), nll[real].mean(), rtol=1e-5)
+    np.testing.assert_allclose(float(TRN.sequence_loss()(dec_out, logits.astype("float32"))), nll[real].mean(), rtol=1e-5)
     hits = (logits.argmax(-1) == dec_out)[real].mean()
-    np.testing.assert_allclose(float(T.masked_accuracy(dec_out, logits.astype("float32"))), hits, rtol=1e-6)
+    np.testing.assert_allclose(float(TRN.masked_accuracy(dec_out, logits.astype("float32"))), hits, rtol=1e-6)
 
 
 def test_stepwise_loss_equals_vectorised_loss(model):
-    src, dec_in, dec_out = T.teacher_forcing(model, SOURCES, TARGETS)
-    vectorised = float(T.masked_loss(dec_out, model((src, dec_in))))
-    np.testing.assert_allclose(float(T.stepwise_loss(model, src, dec_in, dec_out)), vectorised, rtol=1e-5)
+    src, dec_in, dec_out = MD.teacher_forcing(model, SOURCES, TARGETS)
+    vectorised = float(TRN.sequence_loss()(dec_out, model((src, dec_in))))
+    np.testing.assert_allclose(float(MD.stepwise_loss(model, src, dec_in, dec_out)), vectorised, rtol=1e-5)
 
 
 def _greedy_by_hand(model, sentence, steps):
@@ -178,7 +183,7 @@ def _greedy_by_hand(model, sentence, steps):
         if token == model.end_id:
             break
         out.append(model.target_vocabulary[token])
-    return T.detokenize(out)
+    return TX.detokenize(out)
 
 
 def test_greedy_matches_a_hand_written_loop(model):
@@ -192,11 +197,11 @@ def test_translate_returns_tokens_and_weights(model, beam_width):
     texts, tokens, weights = model.translate(sentences, beam_width=beam_width, max_length=6, return_attention=True)
     assert len(texts) == len(tokens) == len(weights) == 3
     for sentence, text, toks, w in zip(sentences, texts, tokens, weights):
-        n_src = len(T.preprocess(sentence).split())
+        n_src = len(TX.preprocess(sentence).split())
         assert w.shape[1] == n_src and w.shape[0] in (len(toks), len(toks) + 1)
-        assert len(toks) <= 6 and T.END not in toks
+        assert len(toks) <= 6 and TX.END_TOKEN not in toks
         np.testing.assert_allclose(w.sum(1), 1.0, atol=1e-5)
-        assert text == T.detokenize(toks)
+        assert text == TX.detokenize(toks)
 
 
 def test_beam_search_scores_at_least_as_well_as_greedy(model):
@@ -205,7 +210,7 @@ def test_beam_search_scores_at_least_as_well_as_greedy(model):
     sentences = ["¿Dónde está?", "Él es alto.", "Ve a casa ahora mismo, por favor."]
 
     def log_prob(sentence, text):
-        ids = T.preprocess(text).split() + [T.END]
+        ids = TX.preprocess(text).split() + [TX.END_TOKEN]
         tgt = np.array([[model.start_id] + [model.target_vocabulary.index(t) for t in ids[:-1]]], "int32")
         logits = np.asarray(model((model.source_ids([sentence]), tgt)))[0].astype(np.float64)
         logits[:, [0, model.start_id]] = -np.inf
@@ -222,7 +227,7 @@ def test_beam_search_scores_at_least_as_well_as_greedy(model):
     try:
         greedy = model.translate(sentences, max_length=8)
         beam = model.translate(sentences, beam_width=4, max_length=8, length_penalty=0.0)
-        assert all(len(T.preprocess(t).split()) < 8 for t in greedy + beam), (greedy, beam)
+        assert all(len(TX.preprocess(t).split()) < 8 for t in greedy + beam), (greedy, beam)
         assert greedy != beam  # the search changes at least one choice here
         for s, g, b in zip(sentences, greedy, beam):
             assert log_prob(s, b) >= log_prob(s, g) - 1e-4, (s, g, b)
@@ -246,19 +251,19 @@ def test_save_and_reload_translate_identically(model, tmp_path):
     path = tmp_path / "translator.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, T.Translator)
+    assert isinstance(loaded, MD.Translator)
     assert loaded.target_vocabulary == model.target_vocabulary and loaded.units == model.units
     sentences = ["¿Dónde está?", "Él es alto.", "hola, hola"]
     assert loaded.translate(sentences, beam_width=2) == model.translate(sentences, beam_width=2)
-    src, dec_in, _ = T.teacher_forcing(model, SOURCES, TARGETS)
+    src, dec_in, _ = MD.teacher_forcing(model, SOURCES, TARGETS)
     np.testing.assert_array_equal(np.asarray(loaded((src, dec_in))), np.asarray(model((src, dec_in))))
 
 
 def test_baseline_without_attention(model):
     helpers.set_seed(0)
-    baseline = T.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6,
+    baseline = MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6,
                             attention=False)
-    src, dec_in, _ = T.teacher_forcing(baseline, SOURCES, TARGETS)
+    src, dec_in, _ = MD.teacher_forcing(baseline, SOURCES, TARGETS)
     assert tuple(baseline((src, dec_in)).shape) == (4, 8, len(model.target_vocabulary))
     assert baseline.attention is None
     _, _, weights = baseline.translate(["hola"], max_length=3, return_attention=True)
@@ -267,16 +272,16 @@ def test_baseline_without_attention(model):
 
 def test_translator_bad_configuration():
     with pytest.raises(ValueError, match="units"):
-        T.Translator(["", "[UNK]", T.START, T.END], ["", "[UNK]", T.START, T.END], units=0)
+        MD.Translator(["", "[UNK]", TX.START_TOKEN, TX.END_TOKEN], ["", "[UNK]", TX.START_TOKEN, TX.END_TOKEN], units=0)
     with pytest.raises(ValueError, match="START"):
-        T.Translator(["", "[UNK]", "a"], ["", "[UNK]", "a", "b"])
+        MD.Translator(["", "[UNK]", "a"], ["", "[UNK]", "a", "b"])
 
 
 def test_training_lowers_the_loss(model):
     helpers.set_seed(0)
-    m = T.compile_translator(T.Translator(model.source_vocabulary, model.target_vocabulary,
-                                          embed_dim=8, units=6), 1e-2)
-    src, dec_in, dec_out = T.teacher_forcing(m, SOURCES, TARGETS)
+    m = TRN.compile_model(MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6),
+                          loss=TRN.sequence_loss(), learning_rate=1e-2, clipnorm=5.0, metrics=[TRN.masked_accuracy])
+    src, dec_in, dec_out = MD.teacher_forcing(m, SOURCES, TARGETS)
     history = m.fit((src, dec_in), dec_out, epochs=80, batch_size=4, verbose=0).history["loss"]
     assert history[-1] < 0.5 * history[0]
 
@@ -285,16 +290,16 @@ def test_training_lowers_the_loss(model):
 
 def test_bleu_with_several_references():
     hyp = ["the cat is on the mat.", "there is a cat here."]
-    assert T.bleu(hyp, [["The cat is on the mat."], ["There is a cat here.", "A cat is here."]]).score == pytest.approx(100)
-    one_ref = T.bleu(hyp, [["The cat is on the mat."], ["A cat is here."]]).score
+    assert MET.bleu(hyp, [["The cat is on the mat."], ["There is a cat here.", "A cat is here."]]).score == pytest.approx(100)
+    one_ref = MET.bleu(hyp, [["The cat is on the mat."], ["A cat is here."]]).score
     assert one_ref < 100
     with pytest.raises(ValueError, match="reference"):
-        T.bleu(hyp, [["x"]])
+        MET.bleu(hyp, [["x"]])
 
 
 def test_bleu_by_length():
     sources = ["a b", "a b c d e f", "a"]
-    table = T.bleu_by_length(sources, ["x y z w.", "p q r s.", "k l m n."],
+    table = MET.bleu_by_length(sources, ["x y z w.", "p q r s.", "k l m n."],
                              [["x y z w."], ["a b c d."], ["k l m n."]], bins=(1, 3, 100))
     assert table["tokens"].tolist() == ["1-2", "3+"] and table["sentences"].tolist() == [2, 1]
     assert table["bleu"].tolist()[0] == pytest.approx(100) and table["bleu"].tolist()[1] < 20

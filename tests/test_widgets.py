@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import helpers
 from helpers import widgets as W
 from helpers.plots import MISSING_GLYPH, attention_heatmap, figure_png, heatmap_figure, tick_label
-from helpers.seq2seq import build_attention_seq2seq, date_vocabularies
+from helpers.models import build_attention_seq2seq, date_vocabularies
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -142,11 +142,12 @@ def test_static_view_says_to_run_the_cell(date_widget):
 
 @pytest.fixture(scope="module")
 def tiny_spanish_translator():
-    from helpers import translator as T
+    from helpers.models import Translator
+    from helpers.text import make_vocabulary
 
     helpers.set_seed(0)
     sources, targets = ["¿ dónde está ?", "hola ."], ["where is it ?", "hi ."]
-    return T.Translator(T.make_vocabulary(sources, 50), T.make_vocabulary(targets, 50), embed_dim=4, units=4)
+    return Translator(make_vocabulary(sources, 50), make_vocabulary(targets, 50), embed_dim=4, units=4)
 
 
 def test_check_spanish_text(tiny_spanish_translator):
@@ -194,7 +195,7 @@ def test_spanish_widget_controls_call_the_callback(tiny_spanish_translator):
 
 @pytest.fixture(scope="module")
 def column_widget():
-    from helpers.column_demo import build_attention_pooling
+    from helpers.models import build_attention_pooling
     from helpers.data import attention_column_data
 
     models = {}
@@ -238,14 +239,15 @@ def test_column_widget_needs_models():
 def explainer():
     import keras
 
-    from helpers import sentiment as S
+    from helpers.explain import Explainer
+    from helpers.models import COURSE, build_classifier, make_encoder
 
     texts = ["A great movie, great acting! Loved it.", "Bad, awful film. Terrible plot and bad acting."]
-    config = S.COURSE.replace(vocab_size=40, max_len=50, embed_dim=8, lstm_units=4, attention_units=3,
+    config = COURSE.replace(vocab_size=40, max_len=50, embed_dim=8, lstm_units=4, attention_units=3,
                               dense_units=5)
-    encoder = S.make_encoder(config, texts)
+    encoder = make_encoder(config, texts)
     keras.utils.set_random_seed(0)
-    return S.Explainer(encoder, S.build_classifier(config))
+    return Explainer(encoder, build_classifier(config))
 
 
 @pytest.mark.parametrize("text, expect", [

@@ -13,6 +13,11 @@ Generated tasks (deterministic from ``seed``, no external data)::
     digit_task(n, min_len=5, max_len=60, seed=0, task="copy")   # digit copy / reverse
     attention_column_data(n, time_steps=20, input_dim=2, attention_column=10, seed=0)
 
+Splits and batches::
+
+    leak_free_split(pairs, n_test=2_000, n_validation=2_000, seed=0)   # no test sentence in training
+    length_bucketed_dataset(features, targets, batch_size=64, seed=0) # tf.data, padded per batch
+
 Environment variables:
 
 ``COURSE_DATA_MIRROR``
@@ -23,11 +28,14 @@ Environment variables:
 
 Every loader failure raises :class:`DataError` with one line saying what went wrong and what to
 do. See ``data/README.md`` for sources, licences and citations.
+
+May import: :mod:`helpers.runtime`, :mod:`helpers.text`.
 """
 from helpers.data._fetch import CACHE_ENV, MIRROR_ENV, DataArgumentError, DataError, cache_dir
 from helpers.data.dates import DATE_FORMATS, date_splits, generate_dates
 from helpers.data.imdb import load_imdb
-from helpers.data.spa_eng import load_spa_eng
+from helpers.data.batching import length_bucketed_dataset
+from helpers.data.spa_eng import leak_free_split, load_spa_eng
 from helpers.data.synthetic import attention_column_data, digit_task
 
 __all__ = [
@@ -41,6 +49,8 @@ __all__ = [
     "date_splits",
     "digit_task",
     "generate_dates",
+    "leak_free_split",
+    "length_bucketed_dataset",
     "load_imdb",
     "load_spa_eng",
 ]

@@ -3,7 +3,8 @@
 This is the ``spa-eng.zip`` that TensorFlow's "NMT with attention" tutorial and the Keras
 English-to-Spanish Transformer example use: the 2018-05-13 release, 118,964 lines of
 ``English<TAB>Spanish``. Licence: CC-BY 2.0 FR; attribution "www.manythings.org/anki and
-tatoeba.org" (Tatoeba Project contributors).
+tatoeba.org" (Tatoeba Project contributors). :func:`leak_free_split` splits the pairs for
+training, validation and test so that no test sentence is ever trained on.
 
 Where the data comes from (see :mod:`helpers.data._fetch`):
 
@@ -19,9 +20,12 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.data._fetch import DataError, download, mirror_dir, mirror_file
+from helpers.runtime import check_int
+from helpers.text.words import preprocess
 
 COLUMNS = ("english", "spanish")
 
@@ -98,3 +102,54 @@ def _parse(data: bytes, source: Path) -> pd.DataFrame:
                 f"({len(pair) - 1} tabs); replace the file with a fresh copy."
             )
     return pd.DataFrame(pairs, columns=list(COLUMNS))
+
+
+def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: int = 2_000,
+                    seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Split pairs so that no Spanish sentence of validation or test occurs in training.
+
+    Sentences are compared after :func:`preprocess` (so "¿Qué?" and "¿qué?" are one sentence).
+    ``n_test`` and ``n_validation`` count distinct Spanish sentences, drawn at random.
+
+    Returns:
+        ``{"train", "validation", "test"}`` DataFrames with columns ``spanish``, ``english`` (the
+        original text) and ``source``, ``target`` (preprocessed). ``train`` and ``validation``
+        have one row per pair; ``test`` has one row per distinct Spanish sentence, with
+        ``references``: the list of ALL its English translations in the file (original text),
+        which BLEU scores against.
+
+    Raises ``TypeError`` unless ``pairs`` is a DataFrame and ``ValueError`` for sizes that are
+    not integers >= 1, a ``seed`` that is not an integer >= 0, missing columns, or sizes that
+    leave no training data.
+    """
+    if not isinstance(pairs, pd.DataFrame):
+        raise TypeError("pairs must be a pandas DataFrame with columns 'spanish' and 'english' "
+                        f"(e.g. helpers.data.load_spa_eng()), got {type(pairs).__name__}.")
+    n_test, n_validation = check_int("n_test", n_test), check_int("n_validation", n_validation)
+    seed = check_int("seed", seed, 0)
+    missing = {"spanish", "english"} - set(pairs.columns)
+    if missing:
+        raise ValueError(f"pairs needs columns 'spanish' and 'english'; missing {sorted(missing)}.")
+    df = pairs[["spanish", "english"]].copy()
+    df["source"] = [preprocess(s) for s in df["spanish"]]
+    df["target"] = [preprocess(s) for s in df["english"]]
+    df = df[(df["source"] != "") & (df["target"] != "")]
+    sentences = df["source"].unique()
+    if n_test + n_validation >= len(sentences):
+        raise ValueError(f"n_test + n_validation = {n_test + n_validation} leaves no training data "
+                         f"({len(sentences)} distinct Spanish sentences).")
+    rng = np.random.default_rng(seed)
+    chosen = rng.permutation(len(sentences))
+    test_set = set(sentences[chosen[:n_test]])
+    validation_set = set(sentences[chosen[n_test:n_test + n_validation]])
+    in_test = df["source"].isin(test_set)
+    in_validation = df["source"].isin(validation_set)
+    test = (df[in_test].groupby("source", sort=False)
+            .agg(spanish=("spanish", "first"), english=("english", "first"),
+                 target=("target", "first"), references=("english", list))
+            .reset_index()[["spanish", "english", "source", "target", "references"]])
+    return {
+        "train": df[~in_test & ~in_validation].reset_index(drop=True),
+        "validation": df[in_validation].reset_index(drop=True),
+        "test": test,
+    }

@@ -3,14 +3,14 @@
 
 Notation (README, "Notation"): the decoder reads ``<start> y_1 .. y_n`` and learns to predict
 ``y_1 .. y_n <end>``, one step ahead; ``0`` is padding. Ids come from :mod:`helpers.text`
-(``PAD, START, END = 0, 1, 2``).
+(``PAD_ID, START_ID, END_ID = 0, 1, 2``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from helpers.exercises._grading import Verdict, as_array, grader, same
-from helpers.text import END, CharVocabulary
+from helpers.text import END_ID, CharVocabulary
 
 __all__ = ["check_teacher_forcing", "teacher_forcing_rows"]
 
@@ -47,7 +47,7 @@ def check_teacher_forcing(fn) -> Verdict:
     targets = as_array(result[1], "decoder_targets (second returned value)", (n, t - 1))
     expected_targets = rows[:, 1:]
     expected_inputs = rows[:, :-1].copy()
-    expected_inputs[expected_inputs == END] = 0
+    expected_inputs[expected_inputs == END_ID] = 0
     if same(inputs, expected_targets) and same(targets, expected_inputs):
         return Verdict.wrong("swapped_outputs", "the two results are swapped: return "
                              "(decoder_inputs, decoder_targets), inputs first.")
@@ -74,7 +74,7 @@ def check_teacher_forcing(fn) -> Verdict:
                              "padded with 0.")
     if same(inputs, rows[:, :-1]):
         return Verdict.wrong("end_in_inputs", "<end> is still in the decoder inputs of the shorter "
-                             f"rows: replace the <end> id ({END}) by 0 (padding); <end> is only ever "
+                             f"rows: replace the <end> id ({END_ID}) by 0 (padding); <end> is only ever "
                              "a target.")
     if not same(inputs, expected_inputs):
         return Verdict.wrong("wrong_inputs", "the inputs should be rows[:, :-1] with <end> set to 0: "

@@ -1,6 +1,6 @@
 """Notebook 05's exercise: do attention and gradients point at the same words?
 
-* :func:`embedding_gradients` runs a classifier from :func:`helpers.sentiment.build_classifier`
+* :func:`embedding_gradients` runs a classifier from :func:`helpers.models.build_classifier`
   on token ids and returns the gradient of ``P(positive)`` with respect to each token's
   embedding, ``(B, T, E)``, together with the embeddings themselves and the attention weights.
 * The learner turns them into a **gradient x input saliency** per token; :func:`check_saliency`
@@ -24,7 +24,7 @@ __all__ = ["embedding_gradients", "check_saliency"]
 def embedding_gradients(classifier, ids):
     """Gradients of ``P(positive)`` with respect to the token embeddings.
 
-    Re-runs ``classifier`` (built by :func:`helpers.sentiment.build_classifier`, layers named
+    Re-runs ``classifier`` (built by :func:`helpers.models.build_classifier`, layers named
     ``embedding``, ``bilstm_1`` .. ``bilstm_n``, ``query``, ``attention``, ``dense``, ``dropout``,
     ``probability``) layer by layer in inference mode, with the embeddings watched.
 

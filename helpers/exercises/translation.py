@@ -1,7 +1,7 @@
 """Graders for notebook 06's exercises: the beam-search length penalty and BLEU's clipped n-gram
 precision.
 
-* Length penalty (Wu et al. 2016), as in :meth:`helpers.translator.Translator.translate`:
+* Length penalty (Wu et al. 2016), as in :meth:`helpers.models.Translator.translate`:
   ``score = log p / ((5 + length) / 6) ** alpha`` with ``alpha = 0.6``.
 * Clipped (modified) n-gram precision (Papineni et al. 2002): each n-gram of the hypothesis
   counts at most as often as it occurs in the one reference where it is most frequent;

@@ -109,15 +109,18 @@ class LuongAttention(AttentionBase):
 class LuongAttentionalState(keras.layers.Layer):
     """Luong et al.'s (2015) attentional hidden state, eq. 5: ``h~_t = tanh(W_c [c_t; s_t])``.
 
-    ``W_c`` is ``Dense(units, activation="tanh", use_bias=False)`` applied to the concatenation
-    of the context ``c_t`` (first) and the decoder state ``s_t``. ``h~_t`` feeds the output
-    softmax (and, with input feeding, the next decoder step).
+    ``W_c`` is ``Dense(units, activation="tanh", use_bias=use_bias)`` applied to the
+    concatenation of the context ``c_t`` (first) and the decoder state ``s_t``. ``h~_t`` feeds
+    the output softmax (and, with input feeding, the next decoder step). The paper's equation has
+    no bias (``use_bias=False``, the default); notebook 06's translator adds one
+    (``tanh(W_c [c_t; s_t] + b_c)``, as TensorFlow's NMT tutorial does).
 
     Call it with keywords, query first like the attention layers:
     ``LuongAttentionalState(units)(query=decoder_states, context=context)``.
 
     Args:
         units: size of ``h~_t``.
+        use_bias: add a learned bias ``b_c`` inside the ``tanh``.
 
     Call arguments:
         query: decoder states ``s_t``, ``(B, Dq)`` or ``(B, T, Dq)``.
@@ -127,11 +130,14 @@ class LuongAttentionalState(keras.layers.Layer):
         ``(B, units)`` or ``(B, T, units)``, carrying the query's mask (3-D only).
     """
 
-    def __init__(self, units: int, **kwargs):
+    def __init__(self, units: int, use_bias: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.units = check_units(units)
+        if not isinstance(use_bias, bool):
+            raise TypeError(f"use_bias must be True or False, got {use_bias!r}.")
+        self.use_bias = use_bias
         self.W_c = keras.layers.Dense(
-            units, activation="tanh", use_bias=False, name="W_c", dtype=self.dtype_policy
+            units, activation="tanh", use_bias=use_bias, name="W_c", dtype=self.dtype_policy
         )
         self.supports_masking = True
 
@@ -164,4 +170,4 @@ class LuongAttentionalState(keras.layers.Layer):
         return previous_mask
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units}
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias}

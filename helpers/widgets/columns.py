@@ -9,10 +9,10 @@ def column_attention_widget(models, means=None, *, column=None, example: int = 0
 
     Args:
         models: ``{answer_step: (attention_model, x_test, y_test, ...)}``, models already trained
-            (see :func:`helpers.column_demo.build_attention_pooling`); extra tuple items
+            (see :func:`helpers.models.build_attention_pooling`); extra tuple items
             (e.g. the accuracy) are ignored.
         means: ``{answer_step: (T,) mean attention}``; computed with
-            :func:`helpers.column_demo.mean_attention` when ``None``.
+            :func:`helpers.models.mean_attention` when ``None``.
         column, example: the sliders' start values (default: the smallest step, example 0).
 
     Returns the VBox; ``.callback(column, example)`` draws one example's attention and the
@@ -22,7 +22,7 @@ def column_attention_widget(models, means=None, *, column=None, example: int = 0
     import numpy as np
     from matplotlib.patches import Rectangle
 
-    from helpers.column_demo import mean_attention
+    from helpers.models import mean_attention
     from helpers.plots import figure_png, heatmap_figure
 
     if not models:

@@ -11,7 +11,7 @@ def check_date_text(text: str) -> tuple[str | None, str | None]:
     digit (emoji, punctuation); ``warning`` (translated, but the answer is a guess) for
     characters the date vocabulary does not contain.
     """
-    from helpers.seq2seq import date_vocabularies
+    from helpers.models import date_vocabularies
 
     stripped = text.strip()
     if not stripped:
@@ -36,7 +36,7 @@ def date_translator_widget(model, examples=("Sep 27, 1994", "TUESDAY, SEPTEMBER 
     ``.callback(text)``; ``.text`` is the box.
     """
     from helpers.plots import heatmap_figure
-    from helpers.seq2seq import load_date_translator, translate_dates
+    from helpers.models import load_date_translator, translate_dates
 
     model = load_date_translator(model)
     panel = _Panel()

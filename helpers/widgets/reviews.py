@@ -7,7 +7,7 @@ from helpers.widgets._base import _Panel, _box  # noqa: F401
 def review_explorer(explainer, value: str = "", max_tokens: int = 300):
     """A text area and a button: score a movie review and highlight the words it attended to.
 
-    ``explainer`` is a :class:`helpers.sentiment.Explainer`. The HTML updates on every click (and
+    ``explainer`` is a :class:`helpers.explain.Explainer`. The HTML updates on every click (and
     once at the start); bad input shows a message, never a traceback. Returns the VBox;
     ``.callback(text)`` (also ``.explain(text)``, which only computes the HTML); ``.area``,
     ``.button``, ``.output`` (the HTML widget).

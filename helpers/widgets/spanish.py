@@ -5,14 +5,14 @@ from helpers.widgets._base import MAX_SPANISH_TOKENS, MAX_SPANISH_CHARS, shorten
 
 
 def check_spanish_text(text: str, model) -> tuple[str | None, str | None]:
-    """Vet a typed Spanish sentence for :class:`helpers.translator.Translator`: ``(error, warning)``.
+    """Vet a typed Spanish sentence for :class:`helpers.models.Translator`: ``(error, warning)``.
 
     ``error`` (nothing translated) for empty input, input over :data:`MAX_SPANISH_CHARS`
     characters or :data:`MAX_SPANISH_TOKENS` tokens, input with nothing the model reads (emoji,
     symbols) and input with no word (punctuation only); ``warning`` (translated, but words are
     read as ``[UNK]``) for words outside the model's source vocabulary.
     """
-    from helpers.translator import preprocess
+    from helpers.text import preprocess
 
     example = "for example '¿Dónde está la estación?'"
     stripped = text.strip()
@@ -43,13 +43,13 @@ def spanish_translator_widget(model, examples=("¿Dónde está la estación?", "
     """A text box and a beam-width slider: type Spanish, press Enter, see the English and the
     alignment heatmap.
 
-    ``model`` is a trained :class:`helpers.translator.Translator`. Returns the VBox;
+    ``model`` is a trained :class:`helpers.models.Translator`. Returns the VBox;
     ``.callback(text, beam_width=1)``; ``.text`` and ``.beam`` are the controls.
     """
     import ipywidgets as widgets
 
     from helpers.plots import heatmap_figure
-    from helpers.translator import END, preprocess
+    from helpers.text import END_TOKEN, preprocess
 
     panel = _Panel()
 
@@ -59,7 +59,7 @@ def spanish_translator_widget(model, examples=("¿Dónde está la estación?", "
             return panel.show(_p(error))
         (english,), (tokens,), (weights,) = model.translate([text], beam_width=int(beam_width),
                                                             return_attention=True)
-        fig = heatmap_figure(weights, preprocess(text).split(), (tokens + [END])[: len(weights)],
+        fig = heatmap_figure(weights, preprocess(text).split(), (tokens + [END_TOKEN])[: len(weights)],
                              xlabel="Spanish (source tokens)", ylabel="English (output tokens)",
                              title="Where each English word looked")
         return _translation(panel, warning, f"{shorten(text.strip())!r} → {english!r}", fig)

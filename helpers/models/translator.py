@@ -1,19 +1,16 @@
-"""Spanish→English translation with Bahdanau attention (notebook 06).
+"""The Spanish→English translator of notebook 06: :class:`Translator` and its training helpers.
 
 Pieces, in the order the notebook uses them:
 
-* :func:`preprocess` — Unicode-normalised, lower-cased, punctuation split into tokens; accents,
-  ``ñ``, ``ü``, ``¿`` and ``¡`` are kept (the tutorials' ``[^a-zA-Z?.!,¿]`` regex turns
-  "aquí" into "aqu"; see :data:`TUTORIAL_PATTERN`). :func:`detokenize` undoes the spacing.
-* :func:`leak_free_split` — test and validation sets whose Spanish sentences never occur in
-  training (the file repeats sentences with alternative translations); the test set keeps every
-  English translation of a sentence as a reference.
+Text cleaning lives in :mod:`helpers.text.words`, the leak-free split in
+:func:`helpers.data.leak_free_split`, BLEU in :mod:`helpers.metrics`.
+
 * :class:`Translator` — a ``keras.Model``: bidirectional GRU encoder, GRU decoder, additive
   (Bahdanau) attention from :mod:`helpers.layers`; the vocabularies travel inside it, so one
   ``.keras`` file is the whole translator.
 * decoding — :meth:`Translator.translate` (greedy, or beam search with ``beam_width > 1``),
   returning the attention weights of every output token.
-* :func:`bleu` and :func:`bleu_by_length` — sacreBLEU on detokenised output.
+* :func:`teacher_forcing` (arrays for training) and :func:`stepwise_loss` (the loop version).
 
 Training shapes (teacher forcing, every decoder step at once)::
 
@@ -27,173 +24,30 @@ current NMT tutorial and Luong et al. 2015), so training needs no Python loop ov
 Bahdanau et al. (2015) instead fed the context into the GRU's input, which forces a step loop;
 :func:`stepwise_loss` runs the same model one step at a time, the original tutorials' way, to
 check and benchmark the vectorised version.
+
+May import: ``keras``, ``tensorflow``, :mod:`helpers.runtime`, :mod:`helpers.text`,
+:mod:`helpers.layers`, :mod:`helpers.training`, :mod:`helpers.decoding`.
 """
 from __future__ import annotations
 
 import math
 import numbers
-import re
-import unicodedata
 from collections.abc import Sequence
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 from keras import ops
 
 from helpers.layers import BahdanauAttention
-from helpers.metrics import length_bins
-from helpers.runtime import check_int, check_learning_rate, check_strings
+from helpers.runtime import check_int, check_strings
+from helpers.text.words import END_TOKEN, PAD_ID, START_TOKEN, detokenize, preprocess, word_vectorizer
 
-START, END = "[START]", "[END]"
-PAD_ID, UNK_ID = 0, 1  # TextVectorization's reserved ids ('' and '[UNK]')
+__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "teacher_forcing", "stepwise_loss"]
 
 #: Most source tokens :meth:`Translator.translate` takes per sentence. The training sentences
 #: have at most about 50 (after :func:`preprocess`); a page of text must be split into sentences.
 MAX_SOURCE_TOKENS = 200
-
-#: The character class of the original notebook and of TensorFlow's first NMT tutorial: every
-#: run of characters outside it becomes a space, so "aquí" loses its "í" (unless accents were
-#: stripped first, which turns "él" (he) and "el" (the) into the same word).
-TUTORIAL_PATTERN = r"[^a-zA-Z?.!,¿]+"
-
-_PUNCTUATION = "¿¡?!.,;:\""
-_SPLIT_PUNCT = re.compile(f"([{re.escape(_PUNCTUATION)}])")
-_DROP = re.compile(r"[^\w\s'" + re.escape(_PUNCTUATION) + "-]")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"', "—": " ", "\u200b": ""})
-
-
-def tutorial_preprocess(text: str) -> str:
-    """The original notebook's cleaning (lower-case, then :data:`TUTORIAL_PATTERN`), for contrast."""
-    text = re.sub(r"([?.!,¿])", r" \1 ", text.lower())
-    return " ".join(re.sub(TUTORIAL_PATTERN, " ", text).split())
-
-
-def preprocess(text: str) -> str:
-    """Normalise one sentence into space-separated tokens, keeping every letter.
-
-    NFKC Unicode normalisation (a decomposed "i" + combining acute accent becomes one "í";
-    compatibility forms such as non-breaking spaces become plain ones), typographic quotes and
-    dashes mapped to ASCII, lower case, punctuation ``¿ ¡ ? ! . , ; : "`` split into tokens,
-    any other symbol dropped; letters of every alphabet, digits, apostrophes and hyphens stay.
-
-    >>> preprocess("¿Está aquí?")
-    '¿ está aquí ?'
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"preprocess expects a str, got {type(text).__name__}.")
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    text = _DROP.sub(" ", text)
-    text = _SPLIT_PUNCT.sub(r" \1 ", text)
-    return " ".join(text.split())
-
-
-def detokenize(tokens: Sequence[str] | str) -> str:
-    """Join tokens back into a sentence: no space before ``. , ? ! ; :``, none after ``¿ ¡``.
-
-    >>> detokenize(["i", "'m", "here", "."])  # (tokens never split at apostrophes, though)
-    "i 'm here."
-
-    ``tokens``: a list of strings or one space-separated string (``TypeError`` otherwise).
-    """
-    text = tokens if isinstance(tokens, str) else " ".join(check_strings("tokens", tokens))
-    text = re.sub(r" ([?!.,;:])", r"\1", text)
-    return re.sub(r"([¿¡]) ", r"\1", text)
-
-
-# ------------------------------------------------------------------------------------ data
-def leak_free_split(pairs: pd.DataFrame, *, n_test: int = 2_000, n_validation: int = 2_000,
-                    seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Split pairs so that no Spanish sentence of validation or test occurs in training.
-
-    Sentences are compared after :func:`preprocess` (so "¿Qué?" and "¿qué?" are one sentence).
-    ``n_test`` and ``n_validation`` count distinct Spanish sentences, drawn at random.
-
-    Returns:
-        ``{"train", "validation", "test"}`` DataFrames with columns ``spanish``, ``english`` (the
-        original text) and ``source``, ``target`` (preprocessed). ``train`` and ``validation``
-        have one row per pair; ``test`` has one row per distinct Spanish sentence, with
-        ``references``: the list of ALL its English translations in the file (original text),
-        which BLEU scores against.
-
-    Raises ``TypeError`` unless ``pairs`` is a DataFrame and ``ValueError`` for sizes that are
-    not integers >= 1, a ``seed`` that is not an integer >= 0, missing columns, or sizes that
-    leave no training data.
-    """
-    if not isinstance(pairs, pd.DataFrame):
-        raise TypeError("pairs must be a pandas DataFrame with columns 'spanish' and 'english' "
-                        f"(e.g. helpers.data.load_spa_eng()), got {type(pairs).__name__}.")
-    n_test, n_validation = check_int("n_test", n_test), check_int("n_validation", n_validation)
-    seed = check_int("seed", seed, 0)
-    missing = {"spanish", "english"} - set(pairs.columns)
-    if missing:
-        raise ValueError(f"pairs needs columns 'spanish' and 'english'; missing {sorted(missing)}.")
-    df = pairs[["spanish", "english"]].copy()
-    df["source"] = [preprocess(s) for s in df["spanish"]]
-    df["target"] = [preprocess(s) for s in df["english"]]
-    df = df[(df["source"] != "") & (df["target"] != "")]
-    sentences = df["source"].unique()
-    if n_test + n_validation >= len(sentences):
-        raise ValueError(f"n_test + n_validation = {n_test + n_validation} leaves no training data "
-                         f"({len(sentences)} distinct Spanish sentences).")
-    rng = np.random.default_rng(seed)
-    chosen = rng.permutation(len(sentences))
-    test_set = set(sentences[chosen[:n_test]])
-    validation_set = set(sentences[chosen[n_test:n_test + n_validation]])
-    in_test = df["source"].isin(test_set)
-    in_validation = df["source"].isin(validation_set)
-    test = (df[in_test].groupby("source", sort=False)
-            .agg(spanish=("spanish", "first"), english=("english", "first"),
-                 target=("target", "first"), references=("english", list))
-            .reset_index()[["spanish", "english", "source", "target", "references"]])
-    return {
-        "train": df[~in_test & ~in_validation].reset_index(drop=True),
-        "validation": df[in_validation].reset_index(drop=True),
-        "test": test,
-    }
-
-
-def make_vocabulary(texts: Sequence[str], max_tokens: int, *, min_count: int = 1) -> list[str]:
-    """Most frequent whitespace tokens of preprocessed ``texts`` (ties alphabetical), at most
-    ``max_tokens`` including ``''`` (padding, id 0) and ``[UNK]`` (id 1); :data:`START` and
-    :data:`END` are always in. Tokens seen fewer than ``min_count`` times are left out.
-    ``TypeError`` unless ``texts`` is a list of strings; ``ValueError`` unless ``max_tokens`` is
-    an integer >= 5 and ``min_count`` one >= 1."""
-    texts = check_strings("texts", texts)
-    max_tokens = check_int("max_tokens", max_tokens, 5)
-    min_count = check_int("min_count", min_count, 1)
-    counts = pd.Series([t for text in texts for t in text.split()]).value_counts()
-    counts = counts[counts >= min_count]
-    words = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    words = [w for w, _ in words if w not in (START, END, "[UNK]")]
-    return ["", "[UNK]", START, END] + words[: max_tokens - 4]
-
-
-def _vectorizer(vocabulary: list[str]):
-    layer = keras.layers.TextVectorization(standardize=None, split="whitespace",
-                                           output_mode="int", vocabulary=vocabulary[2:])
-    if layer.get_vocabulary() != list(vocabulary):
-        raise ValueError("vocabulary must start with '' and '[UNK]' and hold distinct tokens.")
-    return layer
-
-
-# ------------------------------------------------------------------------------------ model
-@keras.saving.register_keras_serializable(package="helpers")
-def masked_loss(y_true, logits):
-    """Mean cross-entropy over the real (non-padding) target tokens of the batch."""
-    mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
-    loss = keras.losses.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
-    return ops.sum(loss * mask) / ops.maximum(ops.sum(mask), 1.0)
-
-
-@keras.saving.register_keras_serializable(package="helpers")
-def masked_accuracy(y_true, logits):
-    """Share of real (non-padding) target tokens predicted right (teacher-forced)."""
-    mask = ops.not_equal(y_true, PAD_ID)
-    hits = ops.logical_and(ops.equal(ops.cast(y_true, "int32"),
-                                     ops.cast(ops.argmax(logits, axis=-1), "int32")), mask)
-    return ops.sum(ops.cast(hits, "float32")) / ops.maximum(ops.sum(ops.cast(mask, "float32")), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="helpers")
@@ -219,10 +73,10 @@ class Translator(keras.Model):
         self.source_vocabulary = check_strings("source_vocabulary", source_vocabulary)
         self.target_vocabulary = check_strings("target_vocabulary", target_vocabulary)
         self.embed_dim, self.units, self.use_attention = embed_dim, units, bool(attention)
-        self.source_vectorizer = _vectorizer(self.source_vocabulary)
-        self.target_vectorizer = _vectorizer(self.target_vocabulary)
-        if self.target_vocabulary[2:4] != [START, END]:
-            raise ValueError(f"target_vocabulary must hold {START!r} and {END!r} at ids 2 and 3.")
+        self.source_vectorizer = word_vectorizer(self.source_vocabulary)
+        self.target_vectorizer = word_vectorizer(self.target_vocabulary)
+        if self.target_vocabulary[2:4] != [START_TOKEN, END_TOKEN]:
+            raise ValueError(f"target_vocabulary must hold {START_TOKEN!r} and {END_TOKEN!r} at ids 2 and 3.")
         self.start_id, self.end_id = 2, 3
         self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary), embed_dim,
                                                        mask_zero=True, name="source_embedding")
@@ -257,7 +111,7 @@ class Translator(keras.Model):
                                               value_mask=source_mask, return_attention_scores=True)
             outputs = ops.concatenate([context, outputs], axis=-1)
         logits = self.output_layer(self.combine(outputs))
-        # masked_loss and masked_accuracy mask padding themselves, from the targets. A Keras mask
+        # The loss (ignore_class=0) and masked_accuracy mask padding themselves, from the targets. A Keras mask
         # left on the logits (the no-attention path keeps the GRU's) would make Keras weight the
         # scalar loss by it a second time; tf.identity returns the same values without it.
         return tf.identity(logits), state, weights
@@ -419,10 +273,9 @@ class Translator(keras.Model):
         return [(token_ids, weights) for _, token_ids, weights in winners]
 
 
-# ------------------------------------------------------------------------------------ training
-def _check_translator(model) -> Translator:
+def check_translator(model) -> Translator:
     if not isinstance(model, Translator):
-        raise TypeError(f"model must be a helpers.translator.Translator, got {type(model).__name__}.")
+        raise TypeError(f"model must be a helpers.models.Translator, got {type(model).__name__}.")
     return model
 
 
@@ -431,29 +284,19 @@ def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence
     right-padded: ``[START] y1 .. yn`` and ``y1 .. yn [END]`` of equal lengths.
     ``TypeError`` for a model that is not a :class:`Translator` or texts that are not lists of
     strings; ``ValueError`` when the two lists differ in length."""
-    _check_translator(model)
+    check_translator(model)
     sources, targets = check_strings("sources", sources), check_strings("targets", targets)
     if len(sources) != len(targets):
         raise ValueError(f"{len(sources)} sources but {len(targets)} targets; pass one target per source.")
     src = np.asarray(model.source_vectorizer(list(sources)), "int32")
-    full = np.asarray(model.target_vectorizer([f"{START} {t} {END}" for t in targets]), "int32")
+    full = np.asarray(model.target_vectorizer([f"{START_TOKEN} {t} {END_TOKEN}" for t in targets]), "int32")
     decoder_inputs = full[:, :-1].copy()
     decoder_inputs[decoder_inputs == model.end_id] = PAD_ID
     return src, decoder_inputs, full[:, 1:]
 
 
-def compile_translator(model: Translator, learning_rate=1e-3) -> Translator:
-    """Adam (``learning_rate``: a number > 0 or a Keras schedule; gradient norm clipped at 5),
-    :func:`masked_loss`, :func:`masked_accuracy`."""
-    _check_translator(model)
-    check_learning_rate(learning_rate)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
-                  loss=masked_loss, metrics=[masked_accuracy])
-    return model
-
-
 def stepwise_loss(model: Translator, source_ids, decoder_inputs, decoder_targets):
-    """The same teacher-forced loss as ``model((source_ids, decoder_inputs))`` + :func:`masked_loss`,
+    """The same teacher-forced loss as ``model((source_ids, decoder_inputs))`` + :func:`helpers.training.sequence_loss`,
     computed one decoder step at a time, the original tutorials' training loop (works eagerly
     and inside ``tf.function``, where the loop becomes a ``tf.while_loop``). It must agree with
     the vectorised loss up to float rounding; ``benchmarks/translator_speed.py`` times both."""
@@ -469,40 +312,3 @@ def stepwise_loss(model: Translator, source_ids, decoder_inputs, decoder_targets
         total += tf.reduce_sum(loss * real)
         count += tf.reduce_sum(real)
     return total / tf.maximum(count, 1.0)
-
-
-# ------------------------------------------------------------------------------------ metrics
-def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
-    """sacreBLEU corpus BLEU (default 13a tokenisation), case-insensitive, several references
-    per sentence allowed. ``references[i]`` is the list of English translations of sentence i.
-    Returns the ``sacrebleu`` score object (``.score``, and ``str()`` gives the full line)."""
-    import sacrebleu
-
-    hypotheses = check_strings("hypotheses", hypotheses)
-    if references is None or isinstance(references, str):
-        raise TypeError("references must be a list with one list of English translations per "
-                        f"hypothesis, got {type(references).__name__}.")
-    references = list(references)
-    for i, r in enumerate(references):
-        check_strings(f"references[{i}]", [r] if isinstance(r, str) else r)
-    if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists.")
-    refs = [list(r) if not isinstance(r, str) else [r] for r in references]
-    width = max((len(r) for r in refs), default=1)
-    streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
-    return sacrebleu.corpus_bleu(list(hypotheses), streams, lowercase=True)
-
-
-def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
-                   references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
-    """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
-    ``bleu``. ``bins`` are bucket edges (left-closed)."""
-    sources = check_strings("sources", sources)
-    if not len(sources) == len(hypotheses) == len(references):
-        raise ValueError(f"{len(sources)} sources, {len(hypotheses)} hypotheses and "
-                         f"{len(references)} reference lists; pass one of each per sentence.")
-    lengths = [len(s.split()) for s in sources]
-    rows = [{"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
-             "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score}
-            for low, high, idx in length_bins(lengths, bins)]
-    return pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""Character vocabularies for the course's character-level seq2seq tasks (dates, digit strings).
+"""Character vocabularies (:class:`CharVocabulary`) for the character-level seq2seq tasks (dates, digits).
 
 Ids 0-3 are reserved: ``0`` padding, ``1`` start-of-sequence, ``2`` end-of-sequence and ``3`` an
 unknown character. Sequences are padded on the right (what cuDNN's LSTM/GRU kernels require
@@ -13,7 +13,7 @@ import numpy as np
 
 from helpers.runtime import check_int, check_strings
 
-PAD, START, END, UNK = 0, 1, 2, 3
+PAD_ID, START_ID, END_ID, UNK_ID = 0, 1, 2, 3  # ids; the strings are SPECIAL_TOKENS
 SPECIAL_TOKENS = ("<pad>", "<start>", "<end>", "<unk>")
 
 
@@ -58,14 +58,14 @@ class CharVocabulary:
                length: int | None = None) -> np.ndarray:
         """Encode strings into an ``int32`` array of shape ``(len(texts), length)``, right-padded.
 
-        ``length`` defaults to the longest encoded text. Unknown characters become ``UNK``.
+        ``length`` defaults to the longest encoded text. Unknown characters become ``UNK_ID``.
         ``TypeError`` unless ``texts`` is a list of strings; ``ValueError`` for a ``length`` that
         is not an integer >= 0 or is shorter than a text.
         """
         texts = check_strings("encode's texts", texts)
         if length is not None:
             length = check_int("length", length, 0)
-        rows = [[START] * add_start + [self._index.get(c, UNK) for c in t] + [END] * add_end
+        rows = [[START_ID] * add_start + [self._index.get(c, UNK_ID) for c in t] + [END_ID] * add_end
                 for t in texts]
         longest = max((len(r) for r in rows), default=0)
         if length is None:
@@ -78,7 +78,7 @@ class CharVocabulary:
         return out
 
     def decode(self, ids, *, stop_at_end: bool = True) -> list[str]:
-        """Turn a 2-D array of ids back into strings, skipping padding/start and stopping at END."""
+        """Turn a 2-D array of ids back into strings, skipping padding/start and stopping at END_ID."""
         ids = np.asarray(ids)
         if ids.ndim != 2:
             raise ValueError(f"decode takes a 2-D array of ids (texts, positions), got shape {ids.shape}.")
@@ -87,11 +87,11 @@ class CharVocabulary:
             chars = []
             for i in row:
                 i = int(i)
-                if i == END and stop_at_end:
+                if i == END_ID and stop_at_end:
                     break
                 if i >= len(SPECIAL_TOKENS):
                     chars.append(self.tokens[i])
-                elif i == UNK:
+                elif i == UNK_ID:
                     chars.append("?")
             texts.append("".join(chars))
         return texts

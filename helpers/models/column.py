@@ -16,6 +16,8 @@ Two small models, built here so that the notebook's widget can rebuild them quic
 
 Each builder returns ``(model, attention_model)``: the classifier, and a model sharing its layers
 that maps the inputs to the attention weights ``(B, T)``.
+
+May import: ``keras``, :mod:`helpers.runtime`, :mod:`helpers.layers`, :mod:`helpers.training`.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import numpy as np
 
 from helpers.layers import BahdanauAttention, SumOverTime, TimeStepAttention
 from helpers.runtime import check_int, check_learning_rate, check_model, check_sizes
+from helpers.training import compile_model
 
 __all__ = [
     "SumOverTime",
@@ -32,14 +35,6 @@ __all__ = [
     "build_attention_pooling",
     "mean_attention",
 ]
-
-
-def _compile(model: keras.Model, learning_rate: float) -> None:
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
 
 
 def build_attention_after_lstm(
@@ -80,7 +75,7 @@ def build_attention_after_lstm(
     )
     output = keras.layers.Dense(1, activation="sigmoid", name="label")(context)
     model = keras.Model(inputs, output, name="attention_after_lstm")
-    _compile(model, learning_rate)
+    compile_model(model, loss="binary_crossentropy", learning_rate=learning_rate, metrics=["accuracy"])
     return model, keras.Model(inputs, weights, name="attention_after_lstm_weights")
 
 
@@ -110,7 +105,7 @@ def build_attention_pooling(
     context = SumOverTime(name="context")(weighted)
     output = keras.layers.Dense(1, activation="sigmoid", name="label")(context)
     model = keras.Model(inputs, output, name="attention_pooling")
-    _compile(model, learning_rate)
+    compile_model(model, loss="binary_crossentropy", learning_rate=learning_rate, metrics=["accuracy"])
     return model, keras.Model(inputs, weights, name="attention_pooling_weights")
 
 

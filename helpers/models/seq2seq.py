@@ -16,19 +16,24 @@ Training computes all decoder steps at once (teacher forcing makes every ``s_t``
 
 Inference feeds the decoder its own previous prediction, one step at a time
 (:class:`GreedyDecoder`, which also returns the attention weights of every step).
+
+May import: ``keras``, ``tensorflow``, :mod:`helpers.runtime`, :mod:`helpers.text`,
+:mod:`helpers.layers`, :mod:`helpers.decoding`.
 """
 from __future__ import annotations
 
 import weakref
-from typing import NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from helpers.layers import BahdanauAttention, LuongAttention, LuongAttentionalState
-from helpers.runtime import check_int, check_learning_rate, check_model, check_sizes, check_strings
-from helpers.text import END, START, CharVocabulary
+from helpers.runtime import check_int, check_model, check_sizes, check_strings
+from helpers.text.chars import END_ID, START_ID, CharVocabulary
+
+__all__ = ["ATTENTION_SCORES", "teacher_forcing_arrays", "build_seq2seq", "make_attention",
+           "build_attention_seq2seq", "GreedyDecoder", "greedy_decoder_for"]
 
 ATTENTION_SCORES = ("dot", "general", "concat", "additive")
 
@@ -53,7 +58,7 @@ def teacher_forcing_arrays(source_texts, target_texts, source_vocab, target_voca
     encoder_tokens = source_vocab.encode(source_texts)
     decoder_full = target_vocab.encode(target_texts, add_start=True, add_end=True)
     decoder_inputs = decoder_full[:, :-1].copy()
-    decoder_inputs[decoder_inputs == END] = 0  # <end> is only ever a target
+    decoder_inputs[decoder_inputs == END_ID] = 0  # <end> is only ever a target
     decoder_targets = decoder_full[:, 1:]
     return encoder_tokens, decoder_inputs, decoder_targets
 
@@ -244,7 +249,7 @@ class GreedyDecoder:
         for start in range(0, len(encoder_tokens), batch_size):
             block_src = encoder_tokens[start : start + batch_size]
             states, mask, h, c = self._encode(tf.constant(block_src))
-            tokens = tf.fill([tf.shape(h)[0]], START)
+            tokens = tf.fill([tf.shape(h)[0]], START_ID)
             steps, weights, done = [], [], np.zeros(len(block_src), dtype=bool)
             for _ in range(max_length):
                 probs, h, c, w = self._step(tokens, h, c, states, mask)
@@ -252,7 +257,7 @@ class GreedyDecoder:
                 step = np.where(done, 0, tokens.numpy())
                 steps.append(step)
                 weights.append(np.where(done[:, None], 0.0, w.numpy()))
-                done |= step == END
+                done |= step == END_ID
                 if done.all():
                     break
             pad = max_length - len(steps)
@@ -267,22 +272,6 @@ class GreedyDecoder:
         return tokens
 
 
-def date_vocabularies() -> tuple[CharVocabulary, CharVocabulary]:
-    """The fixed (source, target) vocabularies of the date task.
-
-    The source holds every character any of ``helpers.data.DATE_FORMATS`` can write (month and
-    weekday names in all cases, digits, `` ,-./``); the target is ``0123456789-``. Being fixed,
-    they need not be stored with a trained model.
-    """
-    import datetime
-
-    from helpers.data import DATE_FORMATS
-
-    days = [datetime.date(2000, 1, 1) + datetime.timedelta(days=i) for i in range(366)]
-    texts = [fmt(day) for fmt in DATE_FORMATS.values() for day in days]
-    return CharVocabulary.from_texts(texts + ["0123456789"]), CharVocabulary("0123456789-")
-
-
 _DECODERS: "weakref.WeakKeyDictionary[keras.Model, GreedyDecoder]" = weakref.WeakKeyDictionary()
 
 
@@ -292,130 +281,3 @@ def greedy_decoder_for(model: keras.Model) -> GreedyDecoder:
     if decoder is None:
         decoder = _DECODERS[model] = GreedyDecoder(model)
     return decoder
-
-
-def load_date_translator(model_or_path) -> keras.Model:
-    """A trained date model, given as a model or a path to its ``.keras`` file.
-
-    ``TypeError`` for anything else (``None`` included); ``FileNotFoundError`` for a path with
-    no file.
-    """
-    import os
-    from pathlib import Path
-
-    if isinstance(model_or_path, keras.Model):
-        return model_or_path
-    if not isinstance(model_or_path, (str, os.PathLike)):
-        raise TypeError("pass a trained date model (keras.Model) or the path of its .keras file, "
-                        f"got {type(model_or_path).__name__} {model_or_path!r:.60}.")
-    path = Path(model_or_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}; train and save one with notebook 04.")
-    return keras.models.load_model(path)
-
-
-def translate_dates(model_or_path, dates, *, return_attention: bool = False, max_length: int = 12):
-    """Translate human-written dates into ISO ``YYYY-MM-DD`` with a trained date model.
-
-    >>> translate_dates("artifacts/04_date_translator_luong_general.keras", ["Sep 27, 1994"])
-    ['1994-09-27']
-
-    Args:
-        model_or_path: a model from :func:`build_attention_seq2seq` (or :func:`build_seq2seq`)
-            trained on :func:`date_vocabularies`, or the path of its saved ``.keras`` file.
-        dates: a list of strings (an empty list gives an empty result). Characters the
-            vocabulary lacks (an emoji, a letter no month name has) are read as ``<unk>``; the
-            model's answer for such a date is a guess.
-        return_attention: also return one ``(output steps, input characters)`` weight matrix
-            per date; its rows are the output characters followed by ``<end>`` (when the model
-            wrote it within ``max_length`` steps): label them ``(list(iso) + ["<end>"])[:rows]``.
-        max_length: most output characters, an integer >= 1.
-
-    Raises:
-        TypeError: ``dates`` is not a list of strings (``None``, a single string, numbers), or
-            ``model_or_path`` is neither a model nor a path.
-        ValueError: a date is empty or blank, or none of its characters is one the model knows
-            (e.g. only emoji): there is nothing to translate.
-    """
-    dates = check_strings("dates", dates)
-    max_length = check_int("max_length", max_length, 1)
-    model = load_date_translator(model_or_path)
-    source_vocab, target_vocab = date_vocabularies()
-    for i, date in enumerate(dates):
-        if not date.strip():
-            raise ValueError(f"date {i} is empty; type a date such as 'Sep 27, 1994' or '9/27/94'.")
-        if set(source_vocab.unknown_characters(date)) >= set(date) - {" "}:
-            raise ValueError(f"date {i} ({date[:40]!r}) has no character the model knows; type a "
-                             "date such as 'Sep 27, 1994' or '9/27/94'.")
-    if not dates:
-        return ([], []) if return_attention else []
-    src = source_vocab.encode(dates)
-    tokens, weights = greedy_decoder_for(model)(src, max_length=max_length, return_attention=True)
-    isos = target_vocab.decode(tokens)
-    if not return_attention:
-        return isos
-    matrices = []
-    for d, iso, w in zip(dates, isos, weights):
-        steps = min(len(iso) + 1, max_length)  # output characters and <end>, if it was written
-        matrices.append(w[:steps, : max(len(d), 1)])
-    return isos, matrices
-
-
-def compile_seq2seq(model: keras.Model, learning_rate: float = 3e-3) -> keras.Model:
-    """The course's training recipe for its seq2seq models: Adam with gradient-norm clipping
-    (recurrent nets occasionally produce huge gradients) and next-token cross-entropy.
-    ``learning_rate``: a number > 0 or a Keras learning-rate schedule."""
-    check_model("model", model)
-    check_learning_rate(learning_rate)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss="sparse_categorical_crossentropy")
-    return model
-
-
-class ReversalResult(NamedTuple):
-    """What :func:`train_digit_reversal` returns."""
-
-    model: keras.Model
-    by_length: "pd.DataFrame"       # exact match per input-length bin (helpers.metrics)
-    train_seconds: float
-    test_pairs: list                # (digits, reversed digits)
-    predictions: list               # the model's greedy answers for test_pairs
-
-
-def train_digit_reversal(build_model, *, n_train: int, n_test: int = 2_000, min_len: int = 5,
-                         max_len: int = 60, epochs: int = 4, batch_size: int = 128, seed: int = 0,
-                         bin_width: int = 5, verbose: int = 2) -> ReversalResult:
-    """Notebook 01's bottleneck experiment, packaged so notebook 04 can repeat it exactly.
-
-    Trains ``build_model(vocab_size)`` (a function returning an uncompiled seq2seq model) to
-    reverse random digit strings of ``min_len``-``max_len`` digits, then measures greedy
-    exact-match accuracy on ``n_test`` new strings by input length. Seeds everything from
-    ``seed``, so two models trained with the same arguments see the same data in the same order.
-    ``ValueError`` for sizes that are not integers >= 1 (``n_test``, ``epochs``, ...).
-    """
-    import time
-
-    from helpers.data import digit_task
-    from helpers.metrics import accuracy_by_length
-    from helpers.pipeline import length_bucketed_dataset
-    from helpers.runtime import set_seed
-
-    if not callable(build_model):
-        raise TypeError("build_model must be a function vocab_size -> uncompiled model, e.g. "
-                        f"lambda v: build_seq2seq(v, v); got {type(build_model).__name__}.")
-    n_train, n_test, epochs, batch_size, bin_width = check_sizes(
-        n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size, bin_width=bin_width)
-    vocab = CharVocabulary("0123456789")
-    train = digit_task(n_train, min_len=min_len, max_len=max_len, seed=seed, task="reverse")
-    test = digit_task(n_test, min_len=min_len, max_len=max_len, seed=seed + 1, task="reverse")
-    src, dec_in, dec_out = teacher_forcing_arrays([s for s, _ in train], [t for _, t in train], vocab, vocab)
-    data = length_bucketed_dataset((src, dec_in), dec_out, batch_size=batch_size, seed=seed)
-    set_seed(seed)
-    model = compile_seq2seq(build_model(vocab.size))
-    start = time.perf_counter()
-    model.fit(data, epochs=epochs, verbose=verbose, shuffle=False)  # the dataset shuffles itself
-    seconds = time.perf_counter() - start
-    predictions = vocab.decode(GreedyDecoder(model)(vocab.encode([s for s, _ in test]), max_length=max_len + 2))
-    by_length = accuracy_by_length(predictions, [t for _, t in test], [len(s) for s, _ in test],
-                                   bins=list(range(min_len, max_len + bin_width + 1, bin_width)))
-    return ReversalResult(model, by_length, seconds, test, predictions)

@@ -1,0 +1,31 @@
+"""Model builders and trained-model helpers, one module per model family.
+
+* :mod:`helpers.models.seq2seq`: the LSTM encoder-decoder with and without attention (01, 04)
+  and its greedy decoder;
+* :mod:`helpers.models.digits`: notebook 01's digit-reversal experiment, repeated in 04;
+* :mod:`helpers.models.dates`: the date translator's vocabularies and :func:`translate_dates` (04);
+* :mod:`helpers.models.column`: the hidden-column models (03);
+* :mod:`helpers.models.classifier`: the IMDB classifier (05, 07);
+* :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06).
+
+May import: everything below it (:mod:`helpers.runtime`, :mod:`helpers.data`,
+:mod:`helpers.text`, :mod:`helpers.metrics`, :mod:`helpers.layers`, :mod:`helpers.training`,
+:mod:`helpers.decoding`); nothing above (explain, outcomes, exercises, widgets).
+"""
+from helpers.models.classifier import (COURSE, ORIGINAL, ClassifierConfig, attention_model, build_classifier,
+                                       evaluate_ids, export_model, make_encoder, predict_texts)
+from helpers.models.column import build_attention_after_lstm, build_attention_pooling, mean_attention
+from helpers.models.dates import date_vocabularies, load_date_translator, translate_dates
+from helpers.models.digits import ReversalResult, train_digit_reversal
+from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
+                                    greedy_decoder_for, make_attention, teacher_forcing_arrays)
+from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, stepwise_loss, teacher_forcing
+
+__all__ = [
+    "ATTENTION_SCORES", "COURSE", "ClassifierConfig", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
+    "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
+    "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq",
+    "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",
+    "make_attention", "make_encoder", "mean_attention", "predict_texts", "stepwise_loss",
+    "teacher_forcing", "teacher_forcing_arrays", "train_digit_reversal", "translate_dates",
+]
