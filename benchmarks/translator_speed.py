@@ -4,7 +4,7 @@ Part 1 trains the same attention model on the same length-bucketed batches with 
 steps, each compiled with ``tf.function``:
 
 * **vectorised**: one call computes the decoder GRU over all target steps and the attention of
-  every step at once (``masked_loss(model((source, decoder_inputs)))``), as notebook 06 trains;
+  every step at once (``sequence_loss()(targets, model((source, decoder_inputs)))``), as notebook 06 trains;
 * **step by step**: the original tutorials' loop, one decoder step (GRU step + attention) per
   target token (:func:`helpers.models.stepwise_loss`, a ``tf.while_loop``).
 

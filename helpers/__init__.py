@@ -25,6 +25,8 @@ A quiet start-up is an explicit choice, made in the notebooks' set-up cell *befo
     os.environ.setdefault("COURSE_HIDE_TF_BANNER", "1")  # and not its two start-up notes
 
 (see :func:`helpers.runtime.import_tensorflow` for what exactly the second line hides).
+
+May import: every module of the package (it imports them so that Keras' registry knows every saved class).
 """
 from helpers.runtime import artifacts_dir, import_tensorflow, pick, profile, set_seed
 

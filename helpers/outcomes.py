@@ -14,6 +14,8 @@ Example::
     outcomes.finish()   # prints a table, writes the record, raises if any check failed
 
 This module imports nothing from the rest of :mod:`helpers` except :mod:`helpers.runtime`.
+
+May import: :mod:`helpers.runtime`.
 """
 from __future__ import annotations
 

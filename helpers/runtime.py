@@ -13,6 +13,8 @@ The course has two size profiles, chosen with the environment variable ``COURSE_
 Example, in a notebook's parameters cell::
 
     EPOCHS = pick(full=8, quick=2)
+
+May import: the standard library only (TensorFlow and Keras lazily, inside functions).
 """
 from __future__ import annotations
 

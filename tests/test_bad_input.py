@@ -91,7 +91,7 @@ CASES = [
      ValueError, "1 sources, 2 hypotheses"),
     ("preprocess_none", lambda m: TX.preprocess(None), TypeError, "expects a str"),
 
-    # ---- helpers.seq2seq
+    # ---- helpers.models (seq2seq, dates, digits)
     ("translate_dates_none", lambda m: MD.translate_dates(m["dates"], None), TypeError,
      "dates must be a list of strings"),
     ("translate_dates_empty_string", lambda m: MD.translate_dates(m["dates"], ""), TypeError,
@@ -154,7 +154,7 @@ CASES = [
      "length must be an integer >= 0"),
     ("decode_one_dimensional", lambda m: CharVocabulary("ab").decode([4, 5]), ValueError, "2-D array of ids"),
 
-    # ---- helpers.sentiment
+    # ---- helpers.models.classifier, helpers.text.reviews, helpers.explain
     ("predict_texts_none", lambda m: MD.predict_texts(m["export"], None), TypeError,
      "texts must be a list of strings, got NoneType"),
     ("predict_texts_number", lambda m: MD.predict_texts(m["export"], 5), TypeError,
@@ -199,7 +199,7 @@ CASES = [
      "k must be an integer >= 1"),
     ("explainer_not_an_encoder", lambda m: EX.Explainer(None, m["classifier"]), TypeError, "ReviewEncoder"),
 
-    # ---- helpers.column_demo
+    # ---- helpers.models.column
     ("after_lstm_time_steps_zero", lambda m: MD.build_attention_after_lstm(time_steps=0), ValueError,
      "time_steps must be an integer >= 1"),
     ("after_lstm_input_dim_none", lambda m: MD.build_attention_after_lstm(input_dim=None), ValueError,
@@ -217,7 +217,7 @@ CASES = [
      lambda m: MD.mean_attention(m["pooling_weights"], np.zeros((1, 6, 2)), batch_size=0),
      ValueError, "batch_size must be an integer >= 1"),
 
-    # ---- helpers.pipeline
+    # ---- helpers.data.batching
     ("bucketed_features_none", lambda m: D.length_bucketed_dataset(None, np.ones(3)), TypeError,
      "features must be numeric arrays"),
     ("bucketed_features_strings", lambda m: D.length_bucketed_dataset(np.array([["a"]]), np.ones(1)),

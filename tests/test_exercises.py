@@ -123,8 +123,11 @@ def additive(s, h, W1, b1, W2, b2, v, *, tanh=True, bias=True, readout="v", soft
 
 def test_additive_grader_accepts_correct_answers():
     expect(check_additive_score(additive), "ok")
-    expect(check_additive_score(lambda s, h, W1, b1, W2, b2, v: ref.bahdanau_score(s, h, W1, b1, W2, b2, v)),
-           "ok")
+    expect(check_additive_score(
+        lambda s, h, W1, b1, W2, b2, v: ref.bahdanau_score(s, h, W1, W2, v, b1=b1, b2=b2)), "ok")
+    # one bias holding the sum, as in helpers.layers.BahdanauAttention: the same scores
+    expect(check_additive_score(
+        lambda s, h, W1, b1, W2, b2, v: ref.bahdanau_score(s, h, W1, W2, v, b1=b1 + b2)), "ok")
 
 
 @pytest.mark.parametrize("kwargs, hint, words", [
@@ -137,6 +140,11 @@ def test_additive_grader_accepts_correct_answers():
 ])
 def test_additive_grader_names_each_typical_mistake(kwargs, hint, words):
     expect(check_additive_score(lambda *a: additive(*a, **kwargs)), hint, words)
+
+
+def test_additive_grader_missing_query_bias_says_only_the_sum_matters():
+    no_b2 = lambda s, h, W1, b1, W2, b2, v: np.tanh(h @ W1 + b1 + (s @ W2)[:, None, :]) @ v
+    expect(check_additive_score(no_b2), "missing_bias", "only their sum matters")
 
 
 def test_additive_grader_swapped_weights_raise_with_a_shape_note():

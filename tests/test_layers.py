@@ -94,10 +94,8 @@ def reference_scores(layer, q, k):
         return ref.scaled_dot_score(q, k) if layer.scaled else ref.dot_score(q, k)
     if isinstance(layer, BahdanauAttention):
         return ref.bahdanau_score(
-            q, k,
-            W(layer.W1.kernel), W(layer.W1.bias),
-            W(layer.W2.kernel), W(layer.W2.bias),
-            W(layer.V.kernel)[:, 0], W(layer.V.bias)[0],
+            q, k, W(layer.W1.kernel), W(layer.W2.kernel), W(layer.V.kernel)[:, 0],
+            b1=W(layer.W1.bias),
         )
     if isinstance(layer, LuongAttention):
         if layer.score_mode == "dot":
@@ -244,11 +242,10 @@ def test_dot_product_matches_keras_attention(scaled, query_rank, masked):
 def test_bahdanau_matches_keras_additive_attention(query_rank, masked):
     q, k, v = make_inputs("BahdanauAttention", seed=13, query_rank=query_rank)
     ours = built_layer("BahdanauAttention", q, k, v, seed=3)
-    # AdditiveAttention has no bias after the scale (V's bias would cancel in the softmax anyway).
-    ours.V.bias.assign(np.zeros(1, "float32"))
     q3 = q if query_rank == 3 else q[:, None, :]
-    # AdditiveAttention computes sum(scale * tanh(query + key)) over features: feed it the
-    # projected query W2 s and keys W1 h; its per-feature scale is V's kernel.
+    # AdditiveAttention computes sum(scale * tanh(query + key)) over features (no bias after
+    # the scale, like our V): feed it the projected query W2 s and keys W1 h + b; its
+    # per-feature scale is V's kernel.
     projected_q = ours.W2(q3)
     projected_k = ours.W1(k)
     additive = keras.layers.AdditiveAttention(use_scale=True)
@@ -266,6 +263,30 @@ def test_bahdanau_matches_keras_additive_attention(query_rank, masked):
     )
     assert_matches_keras("BahdanauAttention vs keras.layers.AdditiveAttention",
                          (c, w), (kc, kw), query_rank, query_mask)
+
+
+def test_bahdanau_has_one_bias_and_reproduces_the_tutorial_layer_with_three():
+    """W1 keeps the only bias; W2 and V have none. The TensorFlow tutorials' layer, which has
+    biases b1, b2 (inside the tanh) and bV (after V), gives the same weights and context once
+    W1's bias is set to b1 + b2: b1 and b2 only appear as their sum, bV cancels in the softmax."""
+    q, k, v = make_inputs("BahdanauAttention", seed=37)
+    layer = built_layer("BahdanauAttention", q, k, v, seed=5)
+    assert sorted(w.path.split("/", 1)[1] for w in layer.weights) == [
+        "V/kernel", "W1/bias", "W1/kernel", "W2/kernel"]
+    assert layer.W2.bias is None and layer.V.bias is None
+    assert layer.count_params() == (DK + 1) * 8 + DQ * 8 + 8
+    rng = np.random.default_rng(6)
+    b1, b2, bv = rng.normal(size=8), rng.normal(size=8), 3.0
+    W = lambda var: np.asarray(var.numpy(), np.float64)  # noqa: E731
+    tutorial = ref.bahdanau_score(q.astype(np.float64), k.astype(np.float64), W(layer.W1.kernel),
+                                  W(layer.W2.kernel), W(layer.V.kernel), b1=b1, b2=b2, bv=bv)
+    layer.W1.bias.assign((b1 + b2).astype("float32"))
+    _, value_mask = make_masks()
+    context, weights = layer(q, v, key=k, value_mask=value_mask, return_attention_scores=True)
+    w_ref, c_ref = ref.attention_forward(tutorial, v.astype(np.float64), value_mask)
+    diff = max(max_diff(weights, w_ref), max_diff(context, c_ref))
+    record("BahdanauAttention vs NumPy", diff)
+    assert diff < TOL
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
@@ -307,9 +328,10 @@ def test_all_padding_row_gives_zeros_and_finite_gradients(name):
     np.testing.assert_array_equal(np.asarray(context)[1], 0.0)
     np.testing.assert_allclose(np.asarray(weights)[[0, 2]].sum(-1), 1.0, atol=1e-6)
     for source, g in zip(sources, grads):
-        if g is None:
-            continue  # e.g. V's bias, which cancels in the softmax
-        assert np.all(np.isfinite(g)), f"non-finite gradient for {getattr(source, 'path', 'input')}"
+        name = getattr(source, "path", "input")
+        # every weight takes part in the scores (none cancels in the softmax), so none is None
+        assert g is not None, f"no gradient for {name}"
+        assert np.all(np.isfinite(g)), f"non-finite gradient for {name}"
     # Nothing flows back into the example with no keys.
     np.testing.assert_array_equal(np.asarray(grads[0])[1], 0.0)
     np.testing.assert_array_equal(np.asarray(grads[2])[1], 0.0)

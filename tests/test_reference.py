@@ -63,9 +63,8 @@ def test_tiny_additive_and_luong_examples():
     q = np.array([[1.0, 0.0]])
     k = np.array([[[1.0, 0.0], [0.0, 1.0]]])
     eye = np.eye(2)
-    zeros = np.zeros(2)
     # Bahdanau with identity projections and v = [1, 1]: score_i = sum(tanh(k_i + q)).
-    s = ref.bahdanau_score(q, k, eye, zeros, eye, zeros, np.ones(2))
+    s = ref.bahdanau_score(q, k, eye, eye, np.ones(2))
     np.testing.assert_allclose(s, [[np.tanh(2.0), np.tanh(1.0) + np.tanh(1.0)]], rtol=1e-14)
     # Luong general with W_a = I is the dot score; with W_a = 2I it doubles.
     np.testing.assert_allclose(ref.luong_general_score(q, k, eye), ref.dot_score(q, k))
@@ -90,7 +89,7 @@ def test_scores_for_query_sequences_match_single_queries():
     fns = {
         "dot": lambda qq: ref.dot_score(qq, k),
         "scaled": lambda qq: ref.scaled_dot_score(qq, k),
-        "bahdanau": lambda qq: ref.bahdanau_score(qq, k, W1, b1, W2, b2, v),
+        "bahdanau": lambda qq: ref.bahdanau_score(qq, k, W1, W2, v, b1=b1, b2=b2),
         "general": lambda qq: ref.luong_general_score(qq, k, Wa),
         "concat": lambda qq: ref.luong_concat_score(qq, k, Wcat, v),
     }
@@ -99,6 +98,41 @@ def test_scores_for_query_sequences_match_single_queries():
         assert full.shape == (B, Tq, Tv), name
         for t in range(Tq):
             np.testing.assert_allclose(full[:, t], fn(q[:, t]), rtol=1e-12, err_msg=name)
+
+
+def test_bahdanau_score_biases_are_optional_and_only_their_sum_matters():
+    rng = np.random.default_rng(4)
+    B, Tq, Tv, Dq, Dk, U = 2, 3, 4, 5, 3, 6
+    q, k = rng.normal(size=(B, Tq, Dq)), rng.normal(size=(B, Tv, Dk))
+    W1, W2, v = rng.normal(size=(Dk, U)), rng.normal(size=(Dq, U)), rng.normal(size=(U, 1))
+    b1, b2, bv = rng.normal(size=U), rng.normal(size=U), 0.7
+    # The definition, one (b, t, i) at a time, with column-vector papers' W = our W.T.
+    direct = np.array([[[v[:, 0] @ np.tanh(W1.T @ k[b, i] + b1 + W2.T @ q[b, t] + b2) + bv
+                         for i in range(Tv)] for t in range(Tq)] for b in range(B)])
+    full = ref.bahdanau_score(q, k, W1, W2, v, b1=b1, b2=b2, bv=bv)
+    np.testing.assert_allclose(full, direct, rtol=1e-12)
+    # b1 and b2 only appear as their sum: one bias (the layer's, on W1) gives the same scores.
+    np.testing.assert_allclose(ref.bahdanau_score(q, k, W1, W2, v, b1=b1 + b2, bv=bv), full,
+                               rtol=1e-12)
+    # bv shifts every score by the same constant: the weights do not change.
+    no_bv = ref.bahdanau_score(q, k, W1, W2, v, b1=b1 + b2)
+    np.testing.assert_allclose(full - no_bv, bv, rtol=1e-12)
+    np.testing.assert_allclose(ref.softmax(full), ref.softmax(no_bv), rtol=1e-12)
+    # Without biases: the paper's v^T tanh(W1 h_i + W2 s).
+    plain = np.einsum("btiu,u->bti", np.tanh((q @ W2)[:, :, None] + (k @ W1)[:, None]), v[:, 0])
+    np.testing.assert_allclose(ref.bahdanau_score(q, k, W1, W2, v), plain, rtol=1e-12)
+
+
+def test_bahdanau_score_rejects_old_argument_order_and_swapped_weights():
+    rng = np.random.default_rng(5)
+    q, k = rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 5))
+    W1, W2, b, v = rng.normal(size=(5, 6)), rng.normal(size=(3, 6)), np.zeros(6), np.ones(6)
+    with pytest.raises(TypeError):  # the biases are keyword-only now
+        ref.bahdanau_score(q, k, W1, b, W2, b, v)
+    with pytest.raises(ValueError, match=r"W1 \(Dk, U\) = \(5, 6\).*W2 \(Dq, U\) = \(3, 6\)"):
+        ref.bahdanau_score(q, k, W2, W1, v)
+    with pytest.raises(ValueError, match=r"U from v \(4,\)"):
+        ref.bahdanau_score(q, k, W1, W2, np.ones(4))
 
 
 def test_dot_score_rejects_mismatched_dims():
@@ -173,3 +207,14 @@ def test_numerical_gradient_of_a_known_function():
     np.testing.assert_allclose(g, 3 * x**2, rtol=1e-8)
     with pytest.raises(TypeError):
         ref.numerical_gradient(lambda z: 0.0, np.array([1, 2]))
+
+
+# -------------------------------------------------------------------------------- package
+def test_package_re_exports_every_public_name_of_its_modules():
+    from helpers.reference import backprop, forward
+
+    names = [*forward.__all__, *backprop.__all__]
+    assert sorted(ref.__all__) == sorted(names)
+    for name in names:
+        module = forward if name in forward.__all__ else backprop
+        assert getattr(ref, name) is getattr(module, name), name

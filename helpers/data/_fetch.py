@@ -15,6 +15,8 @@ Two environment variables decide it:
 Every failure a learner can hit (missing mirror file, checksum mismatch, no network and nothing
 cached, a damaged archive, a bad argument to a loader) raises :class:`DataError` with one line
 that says what went wrong and what to do.
+
+May import: the standard library and ``keras.utils.get_file`` (no other helpers module).
 """
 from __future__ import annotations
 

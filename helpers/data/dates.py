@@ -6,6 +6,8 @@ the course, deterministically from a seed; no external data is used.
 
 Dates are drawn uniformly from 1950-01-01 to 2049-12-31 (36,525 days). Month and weekday names
 are US English and hard-coded, so the output never depends on the machine's locale.
+
+May import: :mod:`helpers.runtime`.
 """
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ The compact format: gzip of UTF-8 JSON Lines, one ``{"id", "label", "rating", "t
 per review, sorted by (label, id); ``text`` is the review file's bytes decoded as UTF-8, untouched
 (the ``<br />`` tags are still there). The conversion writes exactly the bytes of the mirror's
 files (``json.dumps(..., ensure_ascii=False)`` per line).
+
+May import: :mod:`helpers.data._fetch`.
 """
 from __future__ import annotations
 

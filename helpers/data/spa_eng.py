@@ -13,6 +13,8 @@ Where the data comes from (see :mod:`helpers.data._fetch`):
 * otherwise: ``spa-eng.zip`` is downloaded once with ``keras.utils.get_file`` into
   ``<COURSE_CACHE_DIR>/spa-eng/`` (default ``~/.cache/attention-course/spa-eng/``) and checked
   against its sha256; ``spa-eng/spa.txt`` is read straight from the zip (nothing is extracted).
+
+May import: :mod:`helpers.data._fetch`, :mod:`helpers.runtime`, :mod:`helpers.text.words`.
 """
 from __future__ import annotations
 

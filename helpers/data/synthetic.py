@@ -5,6 +5,8 @@
 * :func:`attention_column_data`: the toy problem of philipperemy/keras-attention-mechanism
   (https://github.com/philipperemy/keras-attention-mechanism): the label is hidden in one time
   step of random noise, so a working attention layer should put its weight on that step.
+
+May import: :mod:`helpers.runtime`.
 """
 from __future__ import annotations
 

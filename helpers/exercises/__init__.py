@@ -27,6 +27,8 @@ grader                                    notebook   the learner's function
 
 Symbols follow the README's "Notation" table. Importing this package only imports NumPy and
 the course's own modules (TensorFlow quietly, as ``import helpers`` does); it changes no setting.
+
+May import: its own modules.
 """
 from helpers.exercises._grading import Verdict
 from helpers.exercises.attention import (check_additive_score, check_general_score,

@@ -6,6 +6,8 @@ through :func:`call_learner` on inputs it chose, compares the results with NumPy
 returns ``Verdict.ok(...)`` or ``Verdict.wrong(hint, message)``. The decorator prints the verdict
 and returns it, and turns anything the learner's code raises (or returns that cannot be read as
 an array) into a verdict that names the problem.
+
+May import: numpy and the standard library.
 """
 from __future__ import annotations
 

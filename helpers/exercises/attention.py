@@ -6,6 +6,8 @@ Each grader calls the learner's function on small random inputs whose sizes all 
 :mod:`helpers.reference` and, when it differs, with the results of the typical mistakes, to name
 the mistake. Notation (README, "Notation"): queries ``Q`` / decoder states ``s_t``, keys ``K`` /
 encoder states ``h_i``, values ``V``, scores ``e``, weights ``a``, context ``c``.
+
+May import: :mod:`helpers.reference`, :mod:`helpers.exercises._grading`.
 """
 from __future__ import annotations
 
@@ -179,11 +181,12 @@ def _additive_case(seed: int = 3):
 def check_additive_score(fn) -> Verdict:
     """Grade ``fn(s, h, W1, b1, W2, b2, v) -> e`` with ``e[b, i] = v . tanh(h[b, i] @ W1 + b1 +
     s[b] @ W2 + b2)``: one query ``s (B, Dq)`` per example, keys ``h (B, Tv, Dk)``, scores
-    ``(B, Tv)`` (before any softmax)."""
+    ``(B, Tv)`` (before any softmax). Two biases, as in TensorFlow's tutorial; only ``b1 + b2``
+    matters (:class:`helpers.layers.BahdanauAttention` has the one bias of ``W1``)."""
     s, h, W1, b1, W2, b2, v = case = _additive_case()
     scores = as_array(call_learner(fn, *case, how="as fn(s, h, W1, b1, W2, b2, v)"),
                       "the scores", (B, TV))
-    expected = ref.bahdanau_score(s, h, W1, b1, W2, b2, v)
+    expected = ref.bahdanau_score(s, h, W1, W2, v, b1=b1, b2=b2)
     if scores.shape != (B, TV):
         if scores.size == B * TV and same(scores.reshape(B, TV), expected):
             return Verdict.wrong("wrong_shape", f"right numbers, shape {scores.shape}: return one "
@@ -210,7 +213,8 @@ def check_additive_score(fn) -> Verdict:
         "missing_tanh": "missing tanh: e = v^T tanh(W1 h_i + W2 s), the tanh is the hidden layer "
                         "of the little network that scores a pair.",
         "missing_bias": "missing bias: add b1 to the key projection and b2 to the query "
-                        "projection (the course's layer has both).",
+                        "projection (only their sum matters, so the course's layer has one, "
+                        "W1's).",
         "missing_v": "the hidden layer is summed; read it out with v instead: tanh(...) @ v.",
         "tanh_of_sum": "tanh of the sum, not the sum of two tanh's: tanh(W1 h_i + b1 + W2 s + b2).",
     }

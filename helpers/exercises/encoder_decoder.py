@@ -4,6 +4,8 @@
 Notation (README, "Notation"): the decoder reads ``<start> y_1 .. y_n`` and learns to predict
 ``y_1 .. y_n <end>``, one step ahead; ``0`` is padding. Ids come from :mod:`helpers.text`
 (``PAD_ID, START_ID, END_ID = 0, 1, 2``).
+
+May import: :mod:`helpers.text`, :mod:`helpers.exercises._grading`.
 """
 from __future__ import annotations
 

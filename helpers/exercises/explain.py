@@ -9,6 +9,8 @@
   compared with the attention weights ``a`` (also ``(B, T)``, summing to 1).
 
 Notation (README, "Notation"): ``h`` the BiLSTM states (keys/values), ``a`` the weights.
+
+May import: ``keras``, ``tensorflow``, :mod:`helpers.exercises._grading`.
 """
 from __future__ import annotations
 

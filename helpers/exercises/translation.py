@@ -6,6 +6,8 @@ precision.
 * Clipped (modified) n-gram precision (Papineni et al. 2002): each n-gram of the hypothesis
   counts at most as often as it occurs in the one reference where it is most frequent;
   the sum is divided by the number of n-grams in the hypothesis.
+
+May import: :mod:`helpers.exercises._grading`.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
   its utilities; a subclass only defines the score ``score(s_t, h_i)``;
 * :mod:`helpers.layers.dot_product`: :class:`DotProductAttention` (``s_t . h_i``, optionally
   divided by ``sqrt(d)``);
-* :mod:`helpers.layers.additive`: :class:`BahdanauAttention` (``v^T tanh(W1 h_i + W2 s_t)``);
+* :mod:`helpers.layers.additive`: :class:`BahdanauAttention` (``v^T tanh(W1 h_i + W2 s_t + b)``);
 * :mod:`helpers.layers.multiplicative`: :class:`LuongAttention` (``dot``, ``general``,
   ``concat``) and :class:`LuongAttentionalState` (``tanh(W_c [c_t; s_t])``);
 * :mod:`helpers.layers.pooling`: :class:`TimeStepAttention` and :class:`SumOverTime`
@@ -13,24 +13,25 @@
 The layers use ``keras.ops`` only (no TensorFlow call), so they run on any Keras 3 backend;
 the softmax is computed in float32 under a ``mixed_float16`` policy.
 
-Layering of the package (each module may import only from modules of the same or a lower
+Layering of ``helpers`` (each module may import only from the lines above its own or its own
 line; ``tests/test_structure.py`` checks it)::
 
     runtime
     data, text, metrics, reference, plots
     layers
+    training
     decoding
     models
-    training
+    explain
     outcomes, exercises, widgets
-
-This package may import ``keras`` only.
 
 References:
     D. Bahdanau, K. Cho, Y. Bengio (2015). Neural Machine Translation by Jointly Learning to
     Align and Translate. ICLR 2015. arXiv:1409.0473.
     M.-T. Luong, H. Pham, C. D. Manning (2015). Effective Approaches to Attention-based Neural
     Machine Translation. EMNLP 2015. arXiv:1508.04025.
+
+May import: ``keras`` only (and the modules of this package; no other ``helpers`` module).
 """
 from helpers.layers.additive import BahdanauAttention
 from helpers.layers.base import AttentionBase, masked_softmax

@@ -17,24 +17,27 @@ __all__ = ["BahdanauAttention"]
 
 @keras.saving.register_keras_serializable(package="helpers")
 class BahdanauAttention(AttentionBase):
-    """Additive attention (Bahdanau, Cho & Bengio, 2015): ``score = v^T tanh(W1 h_i + W2 s)``.
+    """Additive attention (Bahdanau, Cho & Bengio, 2015): ``score = v^T tanh(W1 h_i + W2 s + b)``.
 
-    As in the TensorFlow tutorials' ``BahdanauAttention``: ``W1`` and ``W2`` are
-    ``Dense(units)`` (with biases), ``V`` is ``Dense(1)``, softmax over time, context = weighted
-    sum of the values. ``W1`` projects the keys (encoder states ``h_i``) and ``W2`` the query
-    (decoder state ``s``), as in the image-captioning tutorial (``W1(features) +
-    W2(hidden)``). The NMT tutorial uses the opposite naming (``W1(query) + W2(values)``): to load
-    its weights, swap ``W1`` and ``W2``.
+    ``W1`` projects the keys (encoder states ``h_i``) and ``W2`` the query (decoder state ``s``)
+    into ``units`` dimensions, ``V`` reads the ``tanh`` out into one number; softmax over time,
+    context = weighted sum of the values. In row-vector form, with Keras kernels ``(in, out)``::
 
-    In row-vector form, with Keras kernels ``(in, out)``::
+        score[b, t, i] = tanh(h[b, i] @ W1 + b + s[b, t] @ W2) @ V
 
-        score[b, t, i] = tanh(h[b, i] @ W1 + b1 + s[b, t] @ W2 + b2) @ V + bV
+    Sublayers: ``W1 = Dense(units)`` (its bias is ``b``), ``W2 = Dense(units, use_bias=False)``,
+    ``V = Dense(1, use_bias=False)``. The paper has no bias at all; one bias inside the ``tanh``
+    is kept, and no other, because any other would be redundant: a bias on ``W2`` would only
+    ever be added to ``b`` (two biases learn nothing one cannot), and a bias on ``V`` shifts
+    every score of a row by the same constant, which the softmax ignores. ``b`` sits on the
+    key projection, which is computed once per sentence for all queries at once (the paper's
+    ``U_a h_i``).
 
-    (``bV`` is harmless: the softmax ignores a constant shift. ``b1`` and ``b2`` only ever
-    appear as their sum, so one of them is redundant; both are kept for now because removing
-    one changes the weight initialisation, hence every trained number of the course; a
-    follow-up of issue 12.) The paper computes the key projection ``U_a h_i`` once per
-    sentence; so does this layer, for all queries at once.
+    The TensorFlow tutorials' ``BahdanauAttention`` gives all three ``Dense`` layers a bias.
+    Their numbers are reproduced with ``b = b1 + b2`` (the sum of the two projections' biases)
+    and ``V``'s bias dropped. The image-captioning tutorial names the projections as here
+    (``W1(features) + W2(hidden)``); the NMT tutorial the other way round
+    (``W1(query) + W2(values)``): to load its weights, swap ``W1`` and ``W2``.
 
     Args:
         units: size of the hidden layer of the score (the paper's ``n'``).
@@ -46,8 +49,8 @@ class BahdanauAttention(AttentionBase):
         super().__init__(**kwargs)
         self.units = check_units(units)
         self.W1 = keras.layers.Dense(units, name="W1", dtype=self.dtype_policy)
-        self.W2 = keras.layers.Dense(units, name="W2", dtype=self.dtype_policy)
-        self.V = keras.layers.Dense(1, name="V", dtype=self.dtype_policy)
+        self.W2 = keras.layers.Dense(units, use_bias=False, name="W2", dtype=self.dtype_policy)
+        self.V = keras.layers.Dense(1, use_bias=False, name="V", dtype=self.dtype_policy)
 
     def build_score(self, query_shape, key_shape):
         self.W1.build(key_shape)
@@ -55,8 +58,8 @@ class BahdanauAttention(AttentionBase):
         self.V.build((None, None, None, self.units))
 
     def score(self, query, key):
-        keys = ops.expand_dims(self.W1(key), 1)  # (B, 1, Tv, U)
-        queries = ops.expand_dims(self.W2(query), 2)  # (B, Tq, 1, U)
+        keys = ops.expand_dims(self.W1(key), 1)  # (B, 1, Tv, U): h_i @ W1 + b
+        queries = ops.expand_dims(self.W2(query), 2)  # (B, Tq, 1, U): s_t @ W2
         return ops.squeeze(self.V(ops.tanh(queries + keys)), -1)  # (B, Tq, Tv)
 
     def get_config(self):

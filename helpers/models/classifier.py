@@ -37,7 +37,7 @@ class ClassifierConfig:
     """Sizes of the classifier and of its training.
 
     ``max_len`` tokens are kept per review, from the ``"first"`` or ``"last"`` end (``truncate``);
-    ``bucketed`` trains on length-bucketed batches (:mod:`helpers.pipeline`) instead of padding
+    ``bucketed`` trains on length-bucketed batches (:func:`helpers.data.length_bucketed_dataset`) instead of padding
     every review to ``max_len``. ``lr_schedule`` is ``"constant"`` or ``"cosine"`` (decay to 0
     over the training run, after a linear warm-up of ``warmup_fraction`` of the steps).
     """
@@ -126,7 +126,7 @@ def make_encoder(config: ClassifierConfig, train_texts) -> ReviewEncoder:
 
 def check_config(config) -> ClassifierConfig:
     if not isinstance(config, ClassifierConfig):
-        raise TypeError("config must be a ClassifierConfig (e.g. sentiment.COURSE or "
+        raise TypeError("config must be a ClassifierConfig (e.g. helpers.models.COURSE or "
                         f"COURSE.replace(epochs=1)), got {type(config).__name__}.")
     return config
 

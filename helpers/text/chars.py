@@ -3,6 +3,8 @@
 Ids 0-3 are reserved: ``0`` padding, ``1`` start-of-sequence, ``2`` end-of-sequence and ``3`` an
 unknown character. Sequences are padded on the right (what cuDNN's LSTM/GRU kernels require
 on a GPU) with id 0, so ``Embedding(mask_zero=True)`` masks exactly the padding.
+
+May import: :mod:`helpers.runtime`.
 """
 from __future__ import annotations
 

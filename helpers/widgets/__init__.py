@@ -22,6 +22,8 @@ pyplot's global figure list and the inline backend's ``show()`` (display every o
 close them all) are shared with the main thread; drawn that way, the first heatmap a widget drew
 after a click came out as a blank white PNG. A figure pyplot never sees, saved to PNG bytes by
 the callback itself (:func:`helpers.plots.figure_png`), is exactly what was drawn, on any thread.
+
+May import: its own modules.
 """
 from helpers.widgets._base import (ECHO_CHARS, MAX_DATE_CHARS, MAX_SPANISH_CHARS, MAX_SPANISH_TOKENS,
                                    RERUN_NOTE, STATIC_TEXT, _box, _Panel, shorten)

@@ -1,5 +1,8 @@
 """What every widget of :mod:`helpers.widgets` shares: limits, the message/image panel, the box
-with its safe ``.callback``, quiet callbacks and the static view. Imports only helpers.plots."""
+with its safe ``.callback``, quiet callbacks and the static view. Imports only helpers.plots.
+
+May import: :mod:`helpers.plots` (and ipywidgets).
+"""
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,7 @@
-"""Notebook 03's widget: move the hidden answer, watch the attention follow."""
+"""Notebook 03's widget: move the hidden answer, watch the attention follow.
+
+May import: :mod:`helpers.plots`, :mod:`helpers.models`, :mod:`helpers.widgets._base`.
+"""
 from __future__ import annotations
 
 from helpers.widgets._base import _p, _Panel, _redraw_on_change, _box  # noqa: F401

@@ -1,4 +1,7 @@
-"""Notebook 04's widget: type a date, see its ISO translation and the attention heatmap."""
+"""Notebook 04's widget: type a date, see its ISO translation and the attention heatmap.
+
+May import: :mod:`helpers.plots`, :mod:`helpers.models`, :mod:`helpers.widgets._base`.
+"""
 from __future__ import annotations
 
 from helpers.widgets._base import MAX_DATE_CHARS, shorten, _p, _Panel, _redraw_on_change, _box, _text_input, _translation  # noqa: F401

@@ -1,4 +1,7 @@
-"""Notebook 05's widget: type a review, see the verdict and the words attention weighted."""
+"""Notebook 05's widget: type a review, see the verdict and the words attention weighted.
+
+May import: :mod:`helpers.explain` (the explainer it is given), :mod:`helpers.widgets._base`.
+"""
 from __future__ import annotations
 
 from helpers.widgets._base import _Panel, _box  # noqa: F401

@@ -1,4 +1,7 @@
-"""Notebook 06's widget: type a Spanish sentence, see the translation and its alignment."""
+"""Notebook 06's widget: type a Spanish sentence, see the translation and its alignment.
+
+May import: :mod:`helpers.plots`, :mod:`helpers.text`, :mod:`helpers.widgets._base`.
+"""
 from __future__ import annotations
 
 from helpers.widgets._base import MAX_SPANISH_TOKENS, MAX_SPANISH_CHARS, shorten, _p, _Panel, _redraw_on_change, _box, _text_input, _translation  # noqa: F401

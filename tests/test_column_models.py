@@ -1,4 +1,4 @@
-"""Tests of helpers.column_demo (notebook 03's hidden-column models): shapes, weights, errors."""
+"""Tests of helpers.models.column (notebook 03's hidden-column models): shapes, weights, errors."""
 import numpy as np
 import pytest
 

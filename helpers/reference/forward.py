@@ -1,32 +1,17 @@
-"""NumPy reference implementations of attention (no TensorFlow): the ground truth for the tests.
+"""The forward pass of attention in NumPy: softmax, the score functions, weights and context.
 
-Everything here is written for clarity, not speed, and works in float64 by default so that it can
-be compared with the Keras layers in :mod:`helpers.layers` and checked by finite differences.
+* :func:`softmax` (optionally over the unmasked keys only);
+* the scores ``(query, keys) -> (B, Tq, Tv)`` (or ``(B, Tv)`` for one query per example):
+  :func:`dot_score`, :func:`scaled_dot_score`, :func:`bahdanau_score`,
+  :func:`luong_general_score`, :func:`luong_concat_score`;
+* :func:`attention_forward` (scores -> weights, context) and :func:`luong_attentional_state`
+  (Luong's ``tanh(W_c [c; s])``).
 
-Conventions (the same as in :mod:`helpers.layers`):
+Conventions: see :mod:`helpers.reference` (row vectors, Keras kernel layout ``(in, out)``).
 
-* ``B`` batch size, ``Tq`` number of queries, ``Tv`` number of keys/values, ``D*`` feature sizes.
-* A query is ``q`` of shape ``(B, Dq)`` (one query per example) or ``(B, Tq, Dq)`` (a sequence of
-  queries); keys ``k`` are ``(B, Tv, Dk)``, values ``v`` are ``(B, Tv, Dv)``.
-* Vectors are **rows** and a weight matrix has the Keras ``Dense`` kernel layout ``(in, out)``:
-  a projection is ``x @ W``. The papers write column vectors, ``W x``; their ``W`` is our
-  ``W.T``. The numbers are the same, only the bookkeeping differs.
-* A mask is ``True`` (or 1) for a real position and ``False`` (or 0) for padding.
-
-Contents:
-
-* :func:`softmax` (with a key mask), the score functions :func:`dot_score`,
-  :func:`scaled_dot_score`, :func:`bahdanau_score`, :func:`luong_general_score`,
-  :func:`luong_concat_score`, and :func:`attention_forward` (scores -> weights, context);
-* :func:`luong_attentional_state`: Luong's ``tanh(W_c [c; s])``;
-* the dot-product attention forward **and backward** pass split into the two layers of
-  Saitoh, *Deep Learning from Scratch 2* (O'Reilly Japan, 2018), chapter 8:
-  :class:`AttentionWeight` and :class:`WeightSum`, combined in :class:`DotAttention`;
-* :func:`numerical_gradient` (central differences) and :func:`relative_error` to check them.
+May import: ``numpy`` only.
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -39,11 +24,6 @@ __all__ = [
     "luong_concat_score",
     "attention_forward",
     "luong_attentional_state",
-    "AttentionWeight",
-    "WeightSum",
-    "DotAttention",
-    "numerical_gradient",
-    "relative_error",
 ]
 
 
@@ -133,27 +113,43 @@ def scaled_dot_score(q, k) -> np.ndarray:
     return dot_score(q, k) / np.sqrt(d)
 
 
-def bahdanau_score(q, k, W1, b1, W2, b2, v, bv=0.0) -> np.ndarray:
+def bahdanau_score(q, k, W1, W2, v, *, b1=0.0, b2=0.0, bv=0.0) -> np.ndarray:
     """Additive score (Bahdanau, Cho & Bengio, 2015): ``score(s, h_i) = v^T tanh(W1 h_i + W2 s)``.
 
-    Written with row vectors and biases, exactly as :class:`helpers.layers.BahdanauAttention`
-    computes it: ``score[b, t, i] = tanh(k[b, i] @ W1 + b1 + q[b, t] @ W2 + b2) @ v + bv``.
+    Row-vector form, with optional biases::
+
+        score[b, t, i] = tanh(k[b, i] @ W1 + b1 + q[b, t] @ W2 + b2) @ v + bv
+
+    :class:`helpers.layers.BahdanauAttention` has one bias, ``b1`` (``W1``'s): pass
+    ``bahdanau_score(q, k, W1.kernel, W2.kernel, V.kernel, b1=W1.bias)``. ``b2`` and ``bv``
+    are redundant parameters, accepted to reproduce the TensorFlow tutorials' layer (whose
+    three ``Dense`` layers all have a bias): ``b2`` only ever adds to ``b1``, and ``bv`` shifts
+    all the scores of a row alike, which the softmax ignores.
 
     Args:
         q: ``(B, Dq)`` or ``(B, Tq, Dq)`` decoder states ``s``.
         k: ``(B, Tv, Dk)`` encoder states ``h_i``.
-        W1: ``(Dk, U)``, b1: ``(U,)``; W2: ``(Dq, U)``, b2: ``(U,)``.
-        v: ``(U,)`` or ``(U, 1)``; bv: scalar (it cancels in the softmax).
+        W1: ``(Dk, U)`` for the keys; W2: ``(Dq, U)`` for the query; v: ``(U,)`` or ``(U, 1)``.
+        b1, b2: keyword only, ``(U,)`` or scalars (default 0); bv: keyword only, a scalar
+            (default 0).
 
     Returns:
         ``(B, Tv)`` or ``(B, Tq, Tv)``.
     """
     q3, single = _as_query_sequence(q)
     k = _check_keys(k)
+    W1, W2 = np.asarray(W1), np.asarray(W2)
+    v = np.reshape(v, (-1,))
+    dq, dk, u = q3.shape[-1], k.shape[-1], v.shape[0]
+    if W1.shape != (dk, u) or W2.shape != (dq, u):
+        raise ValueError(
+            f"bahdanau_score needs W1 (Dk, U) = {(dk, u)} for the keys and W2 (Dq, U) = "
+            f"{(dq, u)} for the query (U from v {v.shape}); got W1 {W1.shape}, W2 {W2.shape}."
+        )
     keys = k @ W1 + b1  # (B, Tv, U)
     queries = q3 @ W2 + b2  # (B, Tq, U)
     hidden = np.tanh(queries[:, :, None, :] + keys[:, None, :, :])  # (B, Tq, Tv, U)
-    scores = hidden @ np.reshape(v, (-1,)) + np.reshape(bv, ())
+    scores = hidden @ v + np.reshape(bv, ())
     return _finish(scores, single)
 
 
@@ -243,145 +239,3 @@ def luong_attentional_state(context, query, Wc) -> np.ndarray:
         ``(B, U)`` or ``(B, T, U)``.
     """
     return np.tanh(np.concatenate([context, query], axis=-1) @ Wc)
-
-
-# --------------------------------------------------------------------------------------------
-# Forward and backward of dot-product attention, as two small layers (Saitoh, DLfS 2, ch. 8)
-# --------------------------------------------------------------------------------------------
-class AttentionWeight:
-    """Dot-product attention weights for one decoder state per example.
-
-    Forward::
-
-        hs: (N, T, H) encoder states,  h: (N, H) decoder state
-        s[n, t] = sum_d hs[n, t, d] * h[n, d]          scores      (N, T)
-        a = softmax(s, axis=1)                          weights     (N, T)
-
-    Backward, given ``da = dL/da`` of shape (N, T):
-
-    * softmax: ``ds = a * (da - sum_t a_t da_t)``  (the Jacobian of softmax is
-      ``diag(a) - a a^T``, applied to ``da``);
-    * dot product: ``dhs[n, t, :] = ds[n, t] * h[n, :]`` and
-      ``dh[n, :] = sum_t ds[n, t] * hs[n, t, :]``.
-    """
-
-    def __init__(self):
-        self.cache = None
-
-    def forward(self, hs: np.ndarray, h: np.ndarray) -> np.ndarray:
-        scores = np.einsum("ntd,nd->nt", hs, h)
-        a = softmax(scores, axis=1)
-        self.cache = (hs, h, a)
-        return a
-
-    def backward(self, da: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        hs, h, a = self.cache
-        ds = a * (da - np.sum(a * da, axis=1, keepdims=True))
-        dhs = ds[:, :, None] * h[:, None, :]
-        dh = np.einsum("nt,ntd->nd", ds, hs)
-        return dhs, dh
-
-
-class WeightSum:
-    """Weighted sum of the encoder states: the context vector.
-
-    Forward::
-
-        hs: (N, T, H),  a: (N, T)
-        c[n, :] = sum_t a[n, t] * hs[n, t, :]           context     (N, H)
-
-    Backward, given ``dc = dL/dc`` of shape (N, H): the sum copies ``dc`` to every time step and
-    the product swaps its factors::
-
-        dhs[n, t, :] = a[n, t] * dc[n, :]
-        da[n, t]     = sum_d hs[n, t, d] * dc[n, d]
-    """
-
-    def __init__(self):
-        self.cache = None
-
-    def forward(self, hs: np.ndarray, a: np.ndarray) -> np.ndarray:
-        self.cache = (hs, a)
-        return np.einsum("nt,ntd->nd", a, hs)
-
-    def backward(self, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        hs, a = self.cache
-        dhs = a[:, :, None] * dc[:, None, :]
-        da = np.einsum("ntd,nd->nt", hs, dc)
-        return dhs, da
-
-
-class DotAttention:
-    """``AttentionWeight`` followed by ``WeightSum``: ``c = sum_t softmax(hs h)_t hs_t``.
-
-    ``hs`` is used twice (to score and to be summed), so its gradient is the sum of the two
-    paths' gradients.
-
-    Shapes: ``forward(hs (N, T, H), h (N, H)) -> c (N, H)``;
-    ``backward(dc (N, H)) -> (dhs (N, T, H), dh (N, H))``. After ``forward``, ``self.weights``
-    holds the attention weights ``(N, T)``.
-    """
-
-    def __init__(self):
-        self.weight_layer = AttentionWeight()
-        self.sum_layer = WeightSum()
-        self.weights = None
-
-    def forward(self, hs: np.ndarray, h: np.ndarray) -> np.ndarray:
-        a = self.weight_layer.forward(hs, h)
-        self.weights = a
-        return self.sum_layer.forward(hs, a)
-
-    def backward(self, dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        dhs_sum, da = self.sum_layer.backward(dc)
-        dhs_weight, dh = self.weight_layer.backward(da)
-        return dhs_sum + dhs_weight, dh
-
-
-# --------------------------------------------------------------------------------------------
-# Gradient checking
-# --------------------------------------------------------------------------------------------
-def numerical_gradient(
-    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
-) -> np.ndarray:
-    """Central-difference gradient of a scalar function ``f`` at ``x``.
-
-    ``grad_i = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every entry ``i`` of ``x``.
-
-    ``x`` is modified in place one entry at a time and restored, so ``f`` may close over ``x``
-    (e.g. a loss that reads a parameter array). The truncation error is ``O(eps^2)``; use float64.
-
-    Returns:
-        An array of ``x``'s shape.
-    """
-    if not np.issubdtype(np.asarray(x).dtype, np.floating):
-        raise TypeError(
-            f"numerical_gradient needs a floating-point array, got {np.asarray(x).dtype}."
-        )
-    grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        original = x[i].copy()
-        x[i] = original + eps
-        plus = float(f(x))
-        x[i] = original - eps
-        minus = float(f(x))
-        x[i] = original
-        grad[i] = (plus - minus) / (2.0 * eps)
-    return grad
-
-
-def relative_error(a, b, floor: float = 1e-12) -> float:
-    """Largest absolute difference relative to the size of the gradient.
-
-    ``max_i |a_i - b_i| / max(max_i |a_i|, max_i |b_i|, floor)``. Dividing by the largest entry
-    (rather than entry by entry) keeps tiny gradient entries, whose finite-difference estimate is
-    dominated by rounding noise of order ``1e-16 |f| / eps``, from inflating the error.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}.")
-    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), floor)
-    return float(np.max(np.abs(a - b)) / scale)
