@@ -65,7 +65,7 @@ def run(config, train, test, epochs, seed, cache):
         data = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
                 .shuffle(len(x_train), seed=seed).batch(config.batch_size).prefetch(2))
     model = build_classifier(config, name=config.name)
-    steps = -(-len(x_train) // config.batch_size) * epochs
+    steps = len(data) * epochs
     compile_model(model, loss="binary_crossentropy", learning_rate=config.learning_rate_for(steps),
                   metrics=["accuracy"])
     timer = EpochTimer()
