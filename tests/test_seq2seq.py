@@ -119,6 +119,28 @@ def test_attention_weights_ignore_padding_and_sum_to_one():
     np.testing.assert_allclose(alone_weights[0], weights[0, :, :3], atol=1e-6)
 
 
+def test_greedy_decoders_never_retrace(caplog):
+    """One compiled search per decoder serves every batch size, source length and max_length, so
+    TensorFlow's "triggered tf.function retracing" warning (notebook 04 printed it, for several
+    decoders and shapes) never comes; the greedy loop is helpers.decoding.greedy_search."""
+    import logging
+
+    helpers.set_seed(0)
+    rng = np.random.default_rng(0)
+    models = [build_seq2seq(9, 7, embed_dim=4, units=8) for _ in range(3)]
+    models += [build_attention_seq2seq(9, 7, embed_dim=4, units=8, score=s) for s in ("dot", "additive")]
+    shapes = [(3, 5), (7, 9), (2, 4), (6, 3), (1, 7), (5, 2)]
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for model, (batch, length) in zip(models * 2, shapes * 2):  # a new decoder per call
+            src = rng.integers(4, 9, (batch, length)).astype(np.int32)
+            assert GreedyDecoder(model)(src, max_length=length + 1, batch_size=4).shape == (batch, length + 1)
+            assert GreedyDecoder(model).encode(src)[0].shape == (batch, 8)
+        decoder = GreedyDecoder(models[0])
+        for batch, length in shapes:  # one decoder, every shape
+            decoder(rng.integers(4, 9, (batch, length)).astype(np.int32), max_length=length)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
 def test_unknown_attention_score():
     with pytest.raises(ValueError, match="score must be one of"):
         build_attention_seq2seq(9, 7, score="cosine")

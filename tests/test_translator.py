@@ -235,6 +235,48 @@ def test_beam_search_scores_at_least_as_well_as_greedy(model):
         model.output_layer.set_weights([kernel, bias])
 
 
+def test_translate_never_retraces(model, caplog):
+    """A model compiles one search per beam width (helpers.decoding's greedy or beam search),
+    which serves every batch and sentence length: TensorFlow's "triggered tf.function
+    retracing" warning (notebook 06 printed it) never comes, even with several models."""
+    import logging
+
+    sentences = ["Ve a casa ahora mismo, por favor.", "¿Dónde está?", "Él es alto, hola.", "hola"]
+    helpers.set_seed(1)
+    others = [MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=4, units=4)
+              for _ in range(2)]
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for other in others:
+            other.build()
+        for i in range(len(sentences)):
+            for m in [model] + others:
+                for beam_width in (1, 2):
+                    out = m.translate(sentences[i:], beam_width=beam_width, max_length=3 + i, batch_size=1 + i)
+                    assert len(out) == len(sentences) - i
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
+def test_combine_is_luongs_attentional_state(model):
+    """``combine`` is helpers.layers.LuongAttentionalState with a bias: with its weights copied
+    into the former formula, Dense(tanh) over concat([context, decoder outputs]), the logits are
+    the same. The no-attention baseline (no context) keeps a Dense(tanh)."""
+    assert isinstance(model.combine, helpers.layers.LuongAttentionalState) and model.combine.use_bias
+    assert model.combine.name == "combine"
+    src, dec_in, _ = MD.teacher_forcing(model, SOURCES, TARGETS)
+    encoder_states, state, source_mask = model.encode(src)
+    target_mask = dec_in != 0
+    outputs, _ = model.decoder_rnn(model.target_embedding(dec_in), initial_state=state, mask=target_mask)
+    context = model.attention(outputs, encoder_states, query_mask=target_mask, value_mask=source_mask)
+    former = keras.layers.Dense(model.units, activation="tanh")
+    former.build((None, 2 * model.units))
+    former.set_weights(model.combine.get_weights())  # W_c kernel (2U, U) and bias (U,)
+    expected = model.output_layer(former(ops.concatenate([context, outputs], axis=-1)))
+    np.testing.assert_allclose(np.asarray(model((src, dec_in))), np.asarray(expected), rtol=1e-6, atol=1e-6)
+    baseline = MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6,
+                             attention=False)
+    assert type(baseline.combine) is keras.layers.Dense and baseline.combine.name == "combine"
+
+
 def test_translate_bad_input(model):
     with pytest.raises(TypeError, match="list"):
         model.translate("hola")

@@ -28,6 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from helpers.decoding import greedy_search, trace_once
 from helpers.layers import BahdanauAttention, LuongAttention, LuongAttentionalState
 from helpers.runtime import check_int, check_model, check_sizes, check_strings
 from helpers.text.chars import END_ID, START_ID, CharVocabulary
@@ -154,12 +155,33 @@ def build_attention_seq2seq(source_vocab_size: int, target_vocab_size: int, *, e
     return keras.Model([encoder_tokens, decoder_inputs], probs, name=name)
 
 
+def _token_array(encoder_tokens) -> np.ndarray:
+    """``encoder_tokens`` as a 2-D int32 array, or ``TypeError``/``ValueError`` saying why not."""
+    if encoder_tokens is None or isinstance(encoder_tokens, (str, bytes)):
+        raise TypeError("encoder_tokens must be a 2-D array of token ids (batch, time), e.g. "
+                        f"CharVocabulary.encode(texts); got {type(encoder_tokens).__name__}.")
+    try:
+        array = np.asarray(encoder_tokens)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"encoder_tokens must be a 2-D array of token ids; {error}") from None
+    if array.ndim != 2:
+        raise ValueError(f"encoder_tokens must be 2-D (batch, time), got shape {array.shape}.")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"encoder_tokens must hold integer token ids, got dtype {array.dtype}.")
+    return array.astype(np.int32)
+
+
+_IDS = tf.TensorSpec([None, None], tf.int32)  # (batch, time), any sizes: traced once
+
+
 class GreedyDecoder:
     """Greedy decoding with a trained :func:`build_seq2seq` or :func:`build_attention_seq2seq` model.
 
     At every step the most probable token is fed back as the next decoder input; decoding stops
     when every sequence has produced ``<end>`` or after ``max_length`` tokens. With an attention
-    model, the attention weights of every step can be returned too.
+    model, the attention weights of every step can be returned too. The loop is
+    :func:`helpers.decoding.greedy_search` (argmax of the softmax; no token is banned, so the
+    output matches the teacher-forced model's argmax), compiled once per decoder.
 
     ``TypeError`` if ``model`` is not a ``keras.Model``; ``ValueError`` if it lacks the layers of
     those builders (``encoder_embedding``, ``encoder_lstm``, ``decoder_embedding``,
@@ -176,19 +198,16 @@ class GreedyDecoder:
         if missing:
             raise ValueError(f"model {model.name!r} has no layer(s) {missing}; GreedyDecoder decodes "
                              "models built by build_seq2seq or build_attention_seq2seq.")
-        self.encoder_embedding = model.get_layer("encoder_embedding")
-        self.encoder_lstm = model.get_layer("encoder_lstm")
-        self.decoder_embedding = model.get_layer("decoder_embedding")
-        self.decoder_lstm = model.get_layer("decoder_lstm")
-        self.decoder_output = model.get_layer("decoder_output")
+        for name in self.LAYERS:
+            setattr(self, name, model.get_layer(name))
         self.has_attention = "attention" in names
         if self.has_attention:
             self.attention = model.get_layer("attention")
             self.attentional_state = model.get_layer("attentional_state")
-        self._encode = tf.function(self._encode_eager, reduce_retracing=True)
-        self._step = tf.function(self._step_eager, reduce_retracing=True)
+        self._encode = self._search = None  # traced on first use (helpers.decoding.trace_once)
 
-    def _encode_eager(self, encoder_tokens):
+    def _encode_graph(self, encoder_tokens):
+        """``(B, T_src)`` ids -> decoder state ``(h, c, encoder states, source mask)``."""
         x = self.encoder_embedding(encoder_tokens)
         mask = self.encoder_embedding.compute_mask(encoder_tokens)
         if isinstance(self.encoder_lstm, keras.layers.Bidirectional):
@@ -199,9 +218,12 @@ class GreedyDecoder:
         else:
             _, h, c = self.encoder_lstm(x, mask=mask)
             states = h[:, None, :]  # unused: no attention
-        return states, mask, h, c
+        return h, c, states, mask
 
-    def _step_eager(self, tokens, h, c, states, mask):
+    def _step(self, tokens, state):
+        """The step function of :mod:`helpers.decoding`: probabilities ``(B, V)``, new state,
+        attention weights ``(B, T_src)`` (zeros without attention)."""
+        h, c, states, mask = state
         y = self.decoder_embedding(tokens[:, None])
         y, h, c = self.decoder_lstm(y, initial_state=[h, c])  # y: (B, 1, H)
         if self.has_attention:
@@ -210,28 +232,18 @@ class GreedyDecoder:
             weights = weights[:, 0, :]
         else:
             weights = tf.zeros_like(mask, dtype=y.dtype)
-        return self.decoder_output(y)[:, 0, :], h, c, weights
+        return self.decoder_output(y)[:, 0, :], (h, c, states, mask), weights
 
-    @staticmethod
-    def _token_array(encoder_tokens) -> np.ndarray:
-        """``encoder_tokens`` as a 2-D int32 array, or ``TypeError``/``ValueError`` saying why not."""
-        if encoder_tokens is None or isinstance(encoder_tokens, (str, bytes)):
-            raise TypeError("encoder_tokens must be a 2-D array of token ids (batch, time), e.g. "
-                            f"CharVocabulary.encode(texts); got {type(encoder_tokens).__name__}.")
-        try:
-            array = np.asarray(encoder_tokens)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"encoder_tokens must be a 2-D array of token ids; {error}") from None
-        if array.ndim != 2:
-            raise ValueError(f"encoder_tokens must be 2-D (batch, time), got shape {array.shape}.")
-        if array.size and not np.issubdtype(array.dtype, np.integer):
-            raise TypeError(f"encoder_tokens must hold integer token ids, got dtype {array.dtype}.")
-        return array.astype(np.int32)
+    def _search_graph(self, encoder_tokens, max_length):
+        tokens, weights, _ = greedy_search(self._step, self._encode_graph(encoder_tokens),
+                                           start_id=START_ID, end_id=END_ID, max_length=max_length)
+        return tokens, weights
 
     def encode(self, encoder_tokens):
         """The context: ``(h, c)``, each ``(B, units)``: all a plain decoder gets from the source."""
-        _, _, h, c = self._encode(tf.constant(self._token_array(encoder_tokens)))
-        return h, c
+        if self._encode is None:
+            self._encode = trace_once(lambda ids: self._encode_graph(ids)[:2], _IDS)
+        return self._encode(tf.constant(_token_array(encoder_tokens)))
 
     def __call__(self, encoder_tokens, max_length: int, batch_size: int = 1024,
                  return_attention: bool = False):
@@ -242,33 +254,19 @@ class GreedyDecoder:
         output step ``t`` looked (all zero for a model without attention). ``max_length`` and
         ``batch_size`` must be integers >= 1 (``ValueError``).
         """
-        encoder_tokens = self._token_array(encoder_tokens)
+        encoder_tokens = _token_array(encoder_tokens)
         max_length = check_int("max_length", max_length, 1)
         batch_size = check_int("batch_size", batch_size, 1)
-        outputs, attention = [], []
-        for start in range(0, len(encoder_tokens), batch_size):
-            block_src = encoder_tokens[start : start + batch_size]
-            states, mask, h, c = self._encode(tf.constant(block_src))
-            tokens = tf.fill([tf.shape(h)[0]], START_ID)
-            steps, weights, done = [], [], np.zeros(len(block_src), dtype=bool)
-            for _ in range(max_length):
-                probs, h, c, w = self._step(tokens, h, c, states, mask)
-                tokens = tf.argmax(probs, axis=-1, output_type=tf.int32)
-                step = np.where(done, 0, tokens.numpy())
-                steps.append(step)
-                weights.append(np.where(done[:, None], 0.0, w.numpy()))
-                done |= step == END_ID
-                if done.all():
-                    break
-            pad = max_length - len(steps)
-            outputs.append(np.pad(np.stack(steps, axis=1), ((0, 0), (0, pad))))
-            attention.append(np.pad(np.stack(weights, axis=1), ((0, 0), (0, pad), (0, 0))))
-        if not outputs:
+        if self._search is None:
+            self._search = trace_once(self._search_graph, _IDS, tf.TensorSpec([], tf.int32))
+        blocks = [self._search(tf.constant(encoder_tokens[start : start + batch_size]), tf.constant(max_length))
+                  for start in range(0, len(encoder_tokens), batch_size)]
+        if not blocks:
             empty = np.zeros((0, max_length), np.int32)
             return (empty, np.zeros((0, max_length, encoder_tokens.shape[1]))) if return_attention else empty
-        tokens = np.concatenate(outputs)
+        tokens = np.concatenate([t.numpy() for t, _ in blocks])
         if return_attention:
-            return tokens, np.concatenate(attention)
+            return tokens, np.concatenate([w.numpy() for _, w in blocks])
         return tokens
 
 

@@ -1,15 +1,14 @@
 """The Spanish→English translator of notebook 06: :class:`Translator` and its training helpers.
 
-Pieces, in the order the notebook uses them:
-
 Text cleaning lives in :mod:`helpers.text.words`, the leak-free split in
-:func:`helpers.data.leak_free_split`, BLEU in :mod:`helpers.metrics`.
+:func:`helpers.data.leak_free_split`, BLEU in :mod:`helpers.metrics`. Here:
 
 * :class:`Translator` — a ``keras.Model``: bidirectional GRU encoder, GRU decoder, additive
   (Bahdanau) attention from :mod:`helpers.layers`; the vocabularies travel inside it, so one
   ``.keras`` file is the whole translator.
-* decoding — :meth:`Translator.translate` (greedy, or beam search with ``beam_width > 1``),
-  returning the attention weights of every output token.
+* decoding — :meth:`Translator.translate` (:func:`translate`): greedy, or beam search with
+  ``beam_width > 1``, returning the attention weights of every output token. The searches are
+  :mod:`helpers.decoding`'s, compiled once per model (and beam width).
 * :func:`teacher_forcing` (arrays for training) and :func:`stepwise_loss` (the loop version).
 
 Training shapes (teacher forcing, every decoder step at once)::
@@ -17,7 +16,10 @@ Training shapes (teacher forcing, every decoder step at once)::
     source ids (B, Ts) ─ Embedding ─ BiGRU (forward + backward summed) ─► H (B, Ts, U), h (B, U)
     target in  (B, Tt) ─ Embedding ─ GRU(initial_state=h) ─► S (B, Tt, U)
     Bahdanau(query=S, value=H, masks) ─► C (B, Tt, U), weights (B, Tt, Ts)
-    tanh(W_c [C; S]) ─ Dense(V_t) ─► logits (B, Tt, V_t)
+    combine: tanh(W_c [C; S] + b_c) ─ Dense(V_t) ─► logits (B, Tt, V_t)
+
+``combine`` is Luong's attentional state (:class:`helpers.layers.LuongAttentionalState`, with a
+bias); the no-attention baseline has no context ``C``, so there it is ``Dense(tanh)`` over ``S``.
 
 The decoder state ``s_t`` queries the encoder states after the GRU step (as in TensorFlow's
 current NMT tutorial and Luong et al. 2015), so training needs no Python loop over time steps.
@@ -33,17 +35,20 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from itertools import takewhile
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from helpers.layers import BahdanauAttention
+from helpers.decoding import beam_search, greedy_search, length_penalties, trace_once
+from helpers.layers import BahdanauAttention, LuongAttentionalState
 from helpers.runtime import check_int, check_strings
 from helpers.text.words import END_TOKEN, PAD_ID, START_TOKEN, detokenize, preprocess, word_vectorizer
 
-__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "teacher_forcing", "stepwise_loss"]
+__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "translate", "teacher_forcing",
+           "stepwise_loss"]
 
 #: Most source tokens :meth:`Translator.translate` takes per sentence. The training sentences
 #: have at most about 50 (after :func:`preprocess`); a page of text must be split into sentences.
@@ -88,10 +93,10 @@ class Translator(keras.Model):
         self.decoder_rnn = keras.layers.GRU(units, return_sequences=True, return_state=True,
                                             name="decoder")
         self.attention = BahdanauAttention(units, name="attention") if self.use_attention else None
-        self.combine = keras.layers.Dense(units, activation="tanh", name="combine")
+        self.combine = (LuongAttentionalState(units, use_bias=True, name="combine") if self.use_attention
+                        else keras.layers.Dense(units, activation="tanh", name="combine"))
         self.output_layer = keras.layers.Dense(len(self.target_vocabulary), name="logits")
 
-    # ---------------------------------------------------------------- building blocks
     def encode(self, source_ids, training=None):
         """``source_ids (B, Ts)`` → encoder states ``(B, Ts, U)``, final state ``(B, U)``, mask."""
         mask = ops.not_equal(source_ids, PAD_ID)
@@ -109,12 +114,11 @@ class Translator(keras.Model):
         if self.attention is not None:
             context, weights = self.attention(outputs, encoder_states, query_mask=target_mask,
                                               value_mask=source_mask, return_attention_scores=True)
-            outputs = ops.concatenate([context, outputs], axis=-1)
-        logits = self.output_layer(self.combine(outputs))
-        # The loss (ignore_class=0) and masked_accuracy mask padding themselves, from the targets. A Keras mask
-        # left on the logits (the no-attention path keeps the GRU's) would make Keras weight the
-        # scalar loss by it a second time; tf.identity returns the same values without it.
-        return tf.identity(logits), state, weights
+            outputs = self.combine(query=outputs, context=context)  # tanh(W_c [c_t; s_t] + b_c)
+        else:
+            outputs = self.combine(outputs)
+        # tf.identity drops the Keras mask (the loss masks padding itself; a mask would count twice).
+        return tf.identity(self.output_layer(outputs)), state, weights
 
     def call(self, inputs, training=None):
         source_ids, decoder_inputs = inputs
@@ -131,11 +135,9 @@ class Translator(keras.Model):
         """Create every weight by running :meth:`call` once on a dummy pair (saving and
         loading need the weights to exist before the first real call)."""
         if not self.built:
-            dummy = np.ones((1, 2), "int32")
-            self.call((dummy, dummy))
+            self.call((np.ones((1, 2), "int32"),) * 2)  # (source ids, decoder inputs)
         self.built = True
 
-    # ---------------------------------------------------------------- text <-> ids
     def source_ids(self, sentences) -> np.ndarray:
         """Raw Spanish sentences → right-padded ids ``(N, T)`` (:func:`preprocess` first)."""
         texts = [preprocess(s) for s in check_strings("sentences", sentences)]
@@ -143,140 +145,121 @@ class Translator(keras.Model):
 
     def tokens(self, ids) -> list[str]:
         """Target ids → tokens, stopping at ``[END]`` or padding."""
-        out = []
-        for i in np.asarray(ids).tolist():
-            if i in (self.end_id, PAD_ID):
-                break
-            out.append(self.target_vocabulary[i])
-        return out
-
-    # ---------------------------------------------------------------- decoding
-    def _step_fn(self):
-        if getattr(self, "_compiled_step", None) is None:
-            @tf.function(reduce_retracing=True)
-            def step(tokens, state, encoder_states, source_mask):
-                logits, state, weights = self.decode(tokens[:, None], encoder_states, source_mask, state)
-                if weights is None:
-                    weights = tf.zeros((tf.shape(tokens)[0], 1, tf.shape(encoder_states)[1]))
-                return tf.nn.log_softmax(logits[:, 0]), state, weights[:, 0]
-
-            @tf.function(reduce_retracing=True)
-            def encode(ids):
-                return self.encode(ids)
-
-            self._compiled_step, self._compiled_encode = step, encode
-        return self._compiled_step, self._compiled_encode
+        ids = takewhile(lambda i: i not in (self.end_id, PAD_ID), np.asarray(ids).tolist())
+        return [self.target_vocabulary[i] for i in ids]
 
     def translate(self, sentences, *, beam_width: int = 1, max_length: int | None = None,
                   batch_size: int = 256, return_attention: bool = False, length_penalty: float = 0.6):
-        """Translate raw Spanish sentences.
-
-        Args:
-            sentences: list of str (any case and punctuation; :func:`preprocess` runs first). A
-                sentence with no token left after :func:`preprocess` (``""``, blanks, only emoji
-                or symbols) has nothing to translate: its translation is ``""`` (no tokens, a
-                ``(0, 0)`` weight array). At most :data:`MAX_SOURCE_TOKENS` tokens per sentence.
-            beam_width: 1 = greedy (the most likely next token at every step); k > 1 = beam
-                search keeping the k best partial translations, ranked at the end by
-                ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al. 2016).
-            max_length: most output tokens (an integer >= 1); default ``2 * source tokens + 10``.
-            batch_size: sentences decoded at once (an integer >= 1).
-            length_penalty: the ``alpha`` above, a number >= 0 (0 = no length normalisation).
-
-        Returns:
-            list of English strings (detokenised, lower case); with ``return_attention`` also
-            ``(translations, tokens, weights)``: the output tokens of each sentence and a
-            ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
-            last row is the step that produced ``[END]``, if it was produced).
-
-        Raises:
-            TypeError: ``sentences`` is not a list of strings (a single string, ``None``, numbers).
-            ValueError: a sentence longer than :data:`MAX_SOURCE_TOKENS` tokens, or a size or
-                ``length_penalty`` out of range.
-        """
-        beam_width = check_int("beam_width", beam_width)
-        batch_size = check_int("batch_size", batch_size)
-        if max_length is not None:
-            max_length = check_int("max_length", max_length)
-        if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
-                or not math.isfinite(length_penalty) or length_penalty < 0):
-            raise ValueError(f"length_penalty must be a number >= 0, got {length_penalty!r}.")
-        ids = self.source_ids(sentences)
-        lengths = (ids != 0).sum(axis=1)
-        for i in np.flatnonzero(lengths > MAX_SOURCE_TOKENS):
-            raise ValueError(f"sentence {i} has {lengths[i]} tokens; translate takes at most "
-                             f"{MAX_SOURCE_TOKENS} per sentence (the model learned from sentences "
-                             "of up to about 50): split the text into sentences.")
-        # Sentences without any token get the empty translation; the others are decoded in
-        # batches of batch_size, in order.
-        results = [(np.zeros(0, "int32"), np.zeros((0, 0), "float32"))] * len(ids)
-        real = np.flatnonzero(lengths > 0)
-        for start in range(0, len(real), batch_size):
-            rows = real[start:start + batch_size]
-            chunk = ids[rows][:, : int(lengths[rows].max())]
-            limit = max_length or int(2 * chunk.shape[1] + 10)
-            for row, result in zip(rows, self._beam(chunk, beam_width, limit, length_penalty)):
-                results[row] = result
-        words = [self.tokens(r[0]) for r in results]
-        texts = [detokenize(w) for w in words]
-        if not return_attention:
-            return texts
-        source_lengths = (ids != 0).sum(axis=1)
-        weights = [r[1][:, :n] for r, n in zip(results, source_lengths)]
-        return texts, words, weights
-
-    def _beam(self, ids, k, max_length, alpha):
-        """Beam search (greedy when k = 1) over one batch of source ids; NumPy bookkeeping,
-        one compiled decoder step per output position for all sentences and beams at once.
-        Returns ``[(token_ids, weights (steps, Ts)), ...]`` per sentence."""
-        step, encode = self._step_fn()
-        b, ts = ids.shape
-        encoder_states, state, mask = encode(tf.constant(ids))
-        encoder_states = tf.repeat(encoder_states, k, axis=0)
-        mask = tf.repeat(mask, k, axis=0)
-        state = tf.repeat(state, k, axis=0)
-        scores = np.full((b, k), -np.inf)
-        scores[:, 0] = 0.0  # all beams start identical: expand only the first
-        tokens = np.full((b * k,), self.start_id, dtype="int32")
-        history = np.zeros((b, k, 0), "int32")
-        attention = np.zeros((b, k, 0, ts), "float32")
-        finished: list[list[tuple[float, np.ndarray, np.ndarray]]] = [[] for _ in range(b)]
-        done = np.zeros(b, bool)
-        vocab = len(self.target_vocabulary)
-        for t in range(max_length):
-            log_probs, state, weights = step(tf.constant(tokens), state, encoder_states, mask)
-            log_probs = log_probs.numpy().reshape(b, k, vocab)
-            log_probs[:, :, PAD_ID] = -np.inf
-            log_probs[:, :, self.start_id] = -np.inf
-            candidates = (scores[:, :, None] + log_probs).reshape(b, k * vocab)
-            best = np.argsort(-candidates, axis=1)[:, :k] if k > 1 else candidates.argmax(1)[:, None]
-            scores = np.take_along_axis(candidates, best, axis=1)
-            beam, tokens2 = best // vocab, (best % vocab).astype("int32")
-            history = np.concatenate([np.take_along_axis(history, beam[:, :, None], 1), tokens2[:, :, None]], 2)
-            weights = weights.numpy().reshape(b, k, ts)
-            attention = np.concatenate([np.take_along_axis(attention, beam[:, :, None, None], 1),
-                                        np.take_along_axis(weights, beam[:, :, None], 1)[:, :, None]], 2)
-            flat_beam = (beam + np.arange(b)[:, None] * k).reshape(-1)
-            state = tf.gather(state, flat_beam)
-            ended = (tokens2 == self.end_id) | (t == max_length - 1)
-            for i, j in zip(*np.nonzero(ended & np.isfinite(scores) & ~done[:, None])):
-                length = t + 1
-                finished[i].append((scores[i, j] / (((5 + length) / 6) ** alpha if k > 1 else 1.0),
-                                    history[i, j].copy(), attention[i, j].copy()))
-            scores[ended] = -np.inf
-            done |= np.array([len(f) >= k for f in finished])
-            scores[done] = -np.inf
-            if not np.isfinite(scores).any():
-                break
-            tokens = tokens2.reshape(-1)
-        winners = (max(hypotheses, key=lambda h: h[0]) for hypotheses in finished)
-        return [(token_ids, weights) for _, token_ids, weights in winners]
+        """Translate raw Spanish sentences, greedy (``beam_width=1``) or by beam search: a list
+        of English strings, or with ``return_attention`` ``(translations, tokens, weights)``.
+        All arguments, results and errors: :func:`translate`."""
+        return translate(self, sentences, beam_width=beam_width, max_length=max_length, batch_size=batch_size,
+                         return_attention=return_attention, length_penalty=length_penalty)
 
 
 def check_translator(model) -> Translator:
     if not isinstance(model, Translator):
         raise TypeError(f"model must be a helpers.models.Translator, got {type(model).__name__}.")
     return model
+
+
+def translate(model: Translator, sentences, *, beam_width: int = 1, max_length: int | None = None,
+              batch_size: int = 256, return_attention: bool = False, length_penalty: float = 0.6):
+    """Translate raw Spanish sentences with ``model`` (what :meth:`Translator.translate` runs).
+
+    Args:
+        sentences: list of str (any case and punctuation; :func:`preprocess` runs first). A
+            sentence with no token left after :func:`preprocess` (``""``, blanks, only emoji
+            or symbols) has nothing to translate: its translation is ``""`` (no tokens, a
+            ``(0, 0)`` weight array). At most :data:`MAX_SOURCE_TOKENS` tokens per sentence.
+        beam_width: 1 = greedy (the most likely next token at every step); k > 1 = beam
+            search keeping the k best partial translations, ranked at the end by
+            ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al. 2016); both are
+            :mod:`helpers.decoding`'s, and never write padding or ``[START]``.
+        max_length: most output tokens (an integer >= 1); default ``2 * source tokens + 10``.
+        batch_size: sentences decoded at once (an integer >= 1).
+        length_penalty: the ``alpha`` above, a number >= 0 (0 = no length normalisation).
+
+    Returns:
+        list of English strings (detokenised, lower case); with ``return_attention`` also
+        ``(translations, tokens, weights)``: the output tokens of each sentence and a
+        ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
+        last row is the step that produced ``[END]``, if it was produced).
+
+    Raises:
+        TypeError: ``model`` is not a :class:`Translator`; ``sentences`` is not a list of
+            strings (a single string, ``None``, numbers).
+        ValueError: a sentence longer than :data:`MAX_SOURCE_TOKENS` tokens, or a size or
+            ``length_penalty`` out of range.
+    """
+    check_translator(model)
+    beam_width, batch_size, max_length = _check_options(beam_width, batch_size, max_length, length_penalty)
+    ids = model.source_ids(sentences)
+    lengths = (ids != 0).sum(axis=1)
+    for i in np.flatnonzero(lengths > MAX_SOURCE_TOKENS):
+        raise ValueError(f"sentence {i} has {lengths[i]} tokens; translate takes at most "
+                         f"{MAX_SOURCE_TOKENS} per sentence (the model learned from sentences "
+                         "of up to about 50): split the text into sentences.")
+    # Sentences without any token get the empty translation; the others are decoded in
+    # batches of batch_size, in order.
+    results = [(np.zeros(0, "int32"), np.zeros((0, 0), "float32"))] * len(ids)
+    real = np.flatnonzero(lengths > 0)
+    search = _compiled_search(model, beam_width)
+    for start in range(0, len(real), batch_size):
+        rows = real[start:start + batch_size]
+        chunk = ids[rows][:, : int(lengths[rows].max())]
+        limit = max_length or int(2 * chunk.shape[1] + 10)
+        limit = tf.constant(limit if beam_width == 1 else length_penalties(limit, length_penalty))
+        tokens, weights, steps = (x.numpy() for x in search(tf.constant(chunk), limit)[:3])
+        for row, token_ids, w, n in zip(rows, tokens, weights, steps):
+            results[row] = (token_ids[:n], w[:n])
+    words = [model.tokens(r[0]) for r in results]
+    texts = [detokenize(w) for w in words]
+    if not return_attention:
+        return texts
+    return texts, words, [r[1][:, :n] for r, n in zip(results, lengths)]
+
+
+def _check_options(beam_width, batch_size, max_length, length_penalty):
+    """:func:`translate`'s sizes as ints (``max_length`` may be None), or ``ValueError``."""
+    beam_width = check_int("beam_width", beam_width)
+    batch_size = check_int("batch_size", batch_size)
+    if max_length is not None:
+        max_length = check_int("max_length", max_length)
+    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
+            or not math.isfinite(length_penalty) or length_penalty < 0):
+        raise ValueError(f"length_penalty must be a number >= 0, got {length_penalty!r}.")
+    return beam_width, batch_size, max_length
+
+
+def _compiled_search(model: Translator, beam_width: int):
+    """``search(source_ids (B, Ts), limit)``, traced once per model and beam width: greedy
+    (``limit`` = max_length) or beam search (``limit`` = :func:`length_penalties`). The step::
+
+        state = (decoder state (B, U), encoder states (B, Ts, U), source mask (B, Ts))
+        step(tokens (B,), state) -> log-probabilities (B, V_t), new state, weights (B, Ts)
+    """
+    def step(tokens, state):
+        hidden, encoder_states, source_mask = state
+        logits, hidden, weights = model.decode(tokens[:, None], encoder_states, source_mask, hidden)
+        if weights is None:  # the no-attention baseline
+            weights = tf.zeros((tf.shape(tokens)[0], 1, tf.shape(encoder_states)[1]))
+        return tf.nn.log_softmax(logits[:, 0]), (hidden, encoder_states, source_mask), weights[:, 0]
+
+    def search(source_ids, limit):
+        encoder_states, hidden, source_mask = model.encode(source_ids)
+        ids = dict(start_id=model.start_id, end_id=model.end_id, banned=(PAD_ID, model.start_id))
+        if beam_width == 1:
+            return greedy_search(step, (hidden, encoder_states, source_mask), max_length=limit, **ids)
+        return beam_search(step, (hidden, encoder_states, source_mask), beam_width=beam_width,
+                           penalties=limit, **ids)
+
+    cache = model.__dict__.setdefault("_compiled_searches", {})  # outside Keras attribute tracking
+    if beam_width not in cache:
+        model.build()
+        limit = tf.TensorSpec([], tf.int32) if beam_width == 1 else tf.TensorSpec([None], tf.float64)
+        cache[beam_width] = trace_once(search, tf.TensorSpec([None, None], tf.int32), limit)
+    return cache[beam_width]
 
 
 def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):
