@@ -5,6 +5,7 @@ import pytest
 
 import helpers
 from helpers.metrics import accuracy_by_length, char_accuracy, exact_match
+from helpers.data import length_bucketed_dataset
 from helpers.models import ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq, date_vocabularies, teacher_forcing_arrays, translate_dates
 from helpers.text import END_ID, PAD_ID, START_ID, UNK_ID, CharVocabulary
 
@@ -51,7 +52,57 @@ def test_teacher_forcing_arrays_are_shifted_by_one():
     assert ((dec_in != 0) == (dec_out != 0)).all()  # one mask for inputs and loss
 
 
-# (the length-bucketed batches are tested in tests/test_batching.py)
+# --- helpers.pipeline ---------------------------------------------------------------------
+
+def _toy_arrays(n=203, max_len=12, seed=0):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, max_len + 1, n)
+    x = np.zeros((n, max_len), np.int32)
+    for i, length in enumerate(lengths):
+        x[i, :length] = i + 1  # the row's id, so batches can be traced back
+    return x, np.arange(n, dtype=np.int32), lengths
+
+
+def test_bucketed_batches_cover_every_example_once_and_are_trimmed():
+    x, y, lengths = _toy_arrays()
+    ds = length_bucketed_dataset(x, y, batch_size=16, seed=1, pool_batches=4)
+    assert int(ds.cardinality()) == -(-len(y) // 16)
+    seen = []
+    for xb, yb in ds:
+        xb, yb = xb.numpy(), yb.numpy()
+        assert xb.shape[1] == lengths[yb].max()  # padded only to the batch's own longest
+        assert (xb[:, 0] == yb + 1).all()
+        seen.extend(yb.tolist())
+    assert sorted(seen) == list(range(len(y)))
+
+
+def test_bucketed_batches_are_sorted_within_pools_and_reshuffled_each_epoch():
+    x, y, lengths = _toy_arrays(n=640)
+    ds = length_bucketed_dataset(x, y, batch_size=32, seed=0, pool_batches=20)
+    epoch1 = [yb.numpy() for _, yb in ds]
+    epoch2 = [yb.numpy() for _, yb in ds]
+    # with one pool, every batch is a contiguous run of lengths: little padding
+    padded = sum(lengths[b].max() * len(b) - lengths[b].sum() for b in epoch1)
+    assert padded < 0.05 * lengths.sum()
+    assert any((a != b).any() for a, b in zip(epoch1, epoch2))
+    again = [yb.numpy() for _, yb in length_bucketed_dataset(x, y, batch_size=32, seed=0, pool_batches=20)]
+    assert all((a == b).all() for a, b in zip(epoch1, again))  # same seed, same order
+
+
+def test_bucketed_batches_without_shuffle_keep_order_and_handle_sequence_targets():
+    x, _, _ = _toy_arrays(n=50)
+    ds = length_bucketed_dataset((x, x), x, batch_size=20, shuffle=False)
+    (xa, xb), yt = next(iter(ds))
+    assert xa.shape == xb.shape == yt.shape
+    assert (xa.numpy()[:, 0] == np.arange(1, 21)).all()
+
+
+def test_bucketed_batches_bad_input():
+    x, y, _ = _toy_arrays(n=10)
+    with pytest.raises(ValueError, match="disagree"):
+        length_bucketed_dataset(x, y[:5])
+    with pytest.raises(ValueError, match="batch_size"):
+        length_bucketed_dataset(x, y, batch_size=0)
 
 
 # --- helpers.seq2seq ----------------------------------------------------------------------

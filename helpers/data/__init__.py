@@ -34,7 +34,7 @@ May import: :mod:`helpers.runtime`, :mod:`helpers.text`.
 from helpers.data._fetch import CACHE_ENV, MIRROR_ENV, DataArgumentError, DataError, cache_dir
 from helpers.data.dates import DATE_FORMATS, date_splits, generate_dates
 from helpers.data.imdb import load_imdb
-from helpers.data.batching import bucket_boundaries, length_bucketed_dataset
+from helpers.data.batching import length_bucketed_dataset
 from helpers.data.spa_eng import leak_free_split, load_spa_eng
 from helpers.data.synthetic import attention_column_data, digit_task
 
@@ -45,7 +45,6 @@ __all__ = [
     "DataError",
     "MIRROR_ENV",
     "attention_column_data",
-    "bucket_boundaries",
     "cache_dir",
     "date_splits",
     "digit_task",
