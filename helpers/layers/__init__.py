@@ -13,17 +13,8 @@
 The layers use ``keras.ops`` only (no TensorFlow call), so they run on any Keras 3 backend;
 the softmax is computed in float32 under a ``mixed_float16`` policy.
 
-Layering of ``helpers`` (each module may import only from the lines above its own or its own
-line; ``tests/test_structure.py`` checks it)::
-
-    runtime
-    data, text, metrics, reference, plots
-    layers
-    training
-    decoding
-    models
-    explain
-    outcomes, exercises, widgets
+``helpers.layers`` is the third line of the package's layering (see :mod:`helpers`): it imports
+nothing else of ``helpers``.
 
 References:
     D. Bahdanau, K. Cho, Y. Bengio (2015). Neural Machine Translation by Jointly Learning to

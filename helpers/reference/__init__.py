@@ -33,18 +33,6 @@ from helpers.reference.forward import (attention_forward, bahdanau_score, dot_sc
                                        luong_attentional_state, luong_concat_score,
                                        luong_general_score, scaled_dot_score, softmax)
 
-__all__ = [
-    "softmax",
-    "dot_score",
-    "scaled_dot_score",
-    "bahdanau_score",
-    "luong_general_score",
-    "luong_concat_score",
-    "attention_forward",
-    "luong_attentional_state",
-    "AttentionWeight",
-    "WeightSum",
-    "DotAttention",
-    "numerical_gradient",
-    "relative_error",
-]
+from helpers.reference import backprop as _backprop, forward as _forward
+
+__all__ = [*_forward.__all__, *_backprop.__all__]
