@@ -3,7 +3,7 @@
 * :func:`preprocess`: Unicode-normalised, lower-cased, punctuation split into tokens; accents,
   ``ñ``, ``ü``, ``¿`` and ``¡`` are kept (the tutorials' ``[^a-zA-Z?.!,¿]`` regex turns "aquí"
   into "aqu"; see :data:`TUTORIAL_PATTERN` and :func:`tutorial_preprocess`);
-* :func:`detokenize` undoes the spacing of punctuation;
+* :func:`detokenize` undoes the spacing of punctuation (:mod:`helpers.text.casing` restores case);
 * :func:`make_vocabulary` and :func:`word_vectorizer`: a frequency-ranked token list and the
   ``TextVectorization`` layer that maps tokens to ids with it.
 
@@ -55,12 +55,13 @@ def tutorial_preprocess(text: str) -> str:
     return " ".join(re.sub(TUTORIAL_PATTERN, " ", text).split())
 
 
-def preprocess(text: str) -> str:
+def preprocess(text: str, *, lowercase: bool = True) -> str:
     """Normalise one sentence into space-separated tokens, keeping every letter.
 
     NFKC Unicode normalisation (a decomposed "i" + combining acute accent becomes one "í";
     compatibility forms such as non-breaking spaces become plain ones), typographic quotes and
-    dashes mapped to ASCII, lower case, punctuation ``¿ ¡ ? ! . , ; : "`` split into tokens,
+    dashes mapped to ASCII, lower case (unless ``lowercase=False``: what
+    :class:`helpers.text.casing.Recaser` learns from), punctuation ``¿ ¡ ? ! . , ; : "`` split into tokens,
     any other symbol dropped; letters of every alphabet, digits, apostrophes and hyphens stay.
 
     >>> preprocess("¿Está aquí?")
@@ -68,7 +69,8 @@ def preprocess(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"preprocess expects a str, got {type(text).__name__}.")
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.lower() if lowercase else text
     text = _DROP.sub(" ", text)
     text = _SPLIT_PUNCT.sub(r" \1 ", text)
     return " ".join(text.split())
