@@ -13,7 +13,8 @@ sequence ``b`` looked while scoring (zeros for a model without attention).
 
 The searches are TensorFlow loops (``tf.while_loop``), so the whole search, the top-k of every
 step (``tf.math.top_k``) and all bookkeeping run on the device; they also run eagerly (slowly).
-Wrap a search with :func:`trace_once` to compile it once per model.
+Wrap a search with :func:`trace_once` to compile it once per model. :func:`replace_unknowns`
+post-processes an output with its attention weights (Luong et al. 2015's "unk replacement").
 
 Contract of both: outputs have ``max_length`` columns; a sequence ends with (and includes) the
 first ``end_id`` it produces, after which its tokens are ``0`` (padding) and its attention rows
@@ -32,9 +33,9 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from helpers.runtime import check_int
+from helpers.runtime import check_int, check_strings
 
-__all__ = ["greedy_search", "beam_search", "length_penalties", "trace_once"]
+__all__ = ["greedy_search", "beam_search", "length_penalties", "trace_once", "replace_unknowns"]
 
 
 def length_penalties(max_length: int, alpha: float = 0.6) -> np.ndarray:
@@ -212,3 +213,32 @@ def _backtrack(stacked, last_t, last_j, max_length):
     _, _, out = tf.while_loop(lambda s, *_: s >= 0, body, (steps - 1, last_j, out))
     return (_pad_steps(out[0].stack(), max_length), _pad_steps(out[1].stack(), max_length),
             last_t + 1)
+
+
+def replace_unknowns(tokens, weights, source_tokens, *, unknown: str = "[UNK]") -> list[str]:
+    """Replace every ``unknown`` output token by the source token its step attended to most.
+
+    Luong, Sutskever, Le, Vinyals & Zaremba (2015), *Addressing the Rare Word Problem in Neural
+    Machine Translation*: a word outside the target vocabulary is often a name or a number that
+    the source has too, and the attention of the step that wrote ``[UNK]`` points at it, so
+    ``output[t] = source[argmax_j weights[t, j]]`` where ``output[t]`` is unknown. Pass the source
+    tokens in their original case (``preprocess(text, lowercase=False)``) to copy "Aires", not "aires".
+
+    Args:
+        tokens: the output tokens, a list of ``n`` strings.
+        weights: attention weights of shape ``(>= n, S)``: row ``t`` is step ``t``'s distribution
+            over the ``S`` source tokens (extra rows, e.g. the ``[END]`` step, are ignored).
+        source_tokens: the ``S`` source tokens.
+
+    Returns a new list; tokens other than ``unknown`` are unchanged. ``TypeError`` unless the
+    tokens are lists of strings; ``ValueError`` if ``weights`` is not 2-D with at least ``n`` rows
+    and ``S`` columns.
+    """
+    tokens = check_strings("tokens", tokens)
+    source_tokens = check_strings("source_tokens", source_tokens)
+    weights = np.asarray(weights, dtype="float64")
+    if weights.ndim != 2 or weights.shape[0] < len(tokens) or weights.shape[1] != len(source_tokens):
+        raise ValueError(f"weights must have shape (>= {len(tokens)}, {len(source_tokens)}) for {len(tokens)} "
+                         f"output and {len(source_tokens)} source tokens, got {weights.shape}.")
+    return [source_tokens[int(np.argmax(weights[t]))] if token == unknown else token
+            for t, token in enumerate(tokens)]

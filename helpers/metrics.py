@@ -1,4 +1,5 @@
-"""Evaluation metrics: exact match, character accuracy, accuracy by length, BLEU (sacreBLEU).
+"""Evaluation metrics: exact match, character accuracy, accuracy by length, BLEU (sacreBLEU) and
+its signature, the repetition rate of generated text.
 
 May import: :mod:`helpers.runtime`.
 """
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.runtime import check_strings
+from helpers.runtime import check_int, check_strings
 
 
 def exact_match(predictions: Sequence[str], references: Sequence[str]) -> float:
@@ -75,11 +76,15 @@ def accuracy_by_length(predictions: Sequence[str], references: Sequence[str],
     return pd.DataFrame(rows)
 
 
-def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
-    """sacreBLEU corpus BLEU (default 13a tokenisation), case-insensitive, several references
-    per sentence allowed. ``references[i]`` is the list of English translations of sentence i.
-    Returns the ``sacrebleu`` score object (``.score``, and ``str()`` gives the full line)."""
-    import sacrebleu
+def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]], *, lowercase: bool = True,
+         signature: bool = False):
+    """sacreBLEU corpus BLEU (default 13a tokenisation), case-insensitive unless
+    ``lowercase=False``, several references per sentence allowed. ``references[i]`` is the list of
+    English translations of sentence i. Returns the ``sacrebleu`` score object (``.score``, and
+    ``str()`` gives the full line); with ``signature=True`` the pair ``(score, signature)``, where
+    the signature (``nrefs:..|case:lc|eff:no|tok:13a|smooth:exp|version:..``) names the settings,
+    to print beside a score so that others can compare with it."""
+    from sacrebleu.metrics import BLEU
 
     hypotheses = check_strings("hypotheses", hypotheses)
     if references is None or isinstance(references, str):
@@ -93,7 +98,25 @@ def bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
     refs = [list(r) if not isinstance(r, str) else [r] for r in references]
     width = max((len(r) for r in refs), default=1)
     streams = [[r[i] if i < len(r) else None for r in refs] for i in range(width)]
-    return sacrebleu.corpus_bleu(list(hypotheses), streams, lowercase=True)
+    metric = BLEU(lowercase=lowercase)
+    score = metric.corpus_score(list(hypotheses), streams)
+    return (score, str(metric.get_signature())) if signature else score
+
+
+def repetition_rate(texts: Sequence[str], n: int = 3) -> float:
+    """Share of ``texts`` in which some word n-gram occurs twice or more ("i think i think" has
+    its bigram twice): the symptom of a decoder that loops. Texts are split on spaces;
+    ``TypeError`` unless a list of strings, ``ValueError`` for an empty list or ``n`` < 1."""
+    texts = check_strings("texts", texts)
+    n = check_int("n", n, 1)
+    if not texts:
+        raise ValueError("repetition_rate needs at least one text.")
+
+    def repeats(words):
+        grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+        return len(set(grams)) < len(grams)
+
+    return float(np.mean([repeats(t.split()) for t in texts]))
 
 
 def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
