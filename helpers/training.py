@@ -5,9 +5,7 @@
 * :func:`warmup_cosine`: linear warm-up, then cosine decay to 0 (Keras' ``CosineDecay``);
 * :func:`sequence_loss`: next-token cross-entropy that ignores padding (Keras'
   ``SparseCategoricalCrossentropy(ignore_class=0)``) and :func:`masked_accuracy`;
-* :class:`EpochTimer`: seconds per epoch;
-* :class:`SaveAfterBatches`: a copy of the model after a fixed number of training batches, for
-  comparisons at equal training work.
+* :class:`EpochTimer`: seconds per epoch.
 
 Training in the course is always a fixed amount of work (epochs or steps); time is measured and
 printed, never used to stop training, so every outcome is the same on a fast and a slow machine.
@@ -23,8 +21,7 @@ from keras import ops
 
 from helpers.runtime import check_int, check_learning_rate, check_model
 
-__all__ = ["compile_model", "warmup_cosine", "sequence_loss", "masked_accuracy", "EpochTimer",
-           "SaveAfterBatches"]
+__all__ = ["compile_model", "warmup_cosine", "sequence_loss", "masked_accuracy", "EpochTimer"]
 
 
 def compile_model(model: keras.Model, *, loss, learning_rate=1e-3, clipnorm: float | None = None,
@@ -98,29 +95,3 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_seconds.append(time.perf_counter() - self._start)
-
-
-class SaveAfterBatches(keras.callbacks.Callback):
-    """Saves the model (``model.save(path)``) once, right after its ``batches``-th training batch,
-    counted over all ``fit`` calls using this callback; training goes on unchanged. Notebook 06
-    uses it to compare its attention model with a baseline trained on the same number of batches.
-
-    Attributes:
-        saved: whether the copy has been written.
-
-    ``ValueError`` for ``batches`` that is not an integer >= 1 or a ``path`` that does not end
-    in ``.keras``.
-    """
-
-    def __init__(self, path, batches: int):
-        super().__init__()
-        self.batches = check_int("batches", batches, 1)
-        if not str(path).endswith(".keras"):
-            raise ValueError(f"path must end in '.keras', got {str(path)!r}.")
-        self.path, self.seen, self.saved = path, 0, False
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.batches:
-            self.model.save(self.path)
-            self.saved = True

@@ -119,7 +119,8 @@ def test_course_imports_are_found():
     """The scan sees imports of both kinds, in notebooks and inside helpers' functions."""
     imports = course_imports()
     modules = {module for module, _ in imports}
-    assert {"sacrebleu", "ipywidgets", "IPython.display", "matplotlib.pyplot", "helpers.widgets"} <= modules
+    assert {"sacrebleu.metrics", "sacremoses", "ipywidgets", "IPython.display", "matplotlib.pyplot",
+            "helpers.widgets"} <= modules
     assert ("helpers.models", "COURSE") in imports
 
 

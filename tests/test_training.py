@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers.training import EpochTimer, SaveAfterBatches, compile_model, masked_accuracy, sequence_loss, warmup_cosine
+from helpers.training import EpochTimer, compile_model, masked_accuracy, sequence_loss, warmup_cosine
 
 import keras
 
@@ -40,31 +40,6 @@ def test_counts_across_fit_calls():
 def test_has_no_time_budget():
     with pytest.raises(TypeError):
         EpochTimer(budget_seconds=10)
-
-
-def test_save_after_batches_keeps_the_weights_of_that_batch(tmp_path):
-    model = tiny_model()
-    x, y = np.random.default_rng(0).normal(size=(12, 3)), np.ones(12)
-    saver = SaveAfterBatches(tmp_path / "copy.keras", batches=5)   # 3 batches per epoch: epoch 2, batch 2
-    model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False, callbacks=[saver])
-    assert not saver.saved and not (tmp_path / "copy.keras").exists()
-    model.fit(x, y, epochs=2, initial_epoch=1, batch_size=4, verbose=0, shuffle=False, callbacks=[saver])
-    assert saver.saved and saver.seen == 6
-    reference = tiny_model()                       # the same start, trained exactly 5 batches
-    reference.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)
-    reference.fit(x[:8], y[:8], epochs=1, batch_size=4, verbose=0, shuffle=False)
-    copy = keras.saving.load_model(tmp_path / "copy.keras")
-    for got, want in zip(copy.get_weights(), reference.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-6)
-    assert not np.allclose(copy.get_weights()[0], model.get_weights()[0])   # training went on
-
-
-@pytest.mark.parametrize("kwargs, match", [(dict(path="m.keras", batches=0), "batches"),
-                                           (dict(path="m.keras", batches=1.5), "batches"),
-                                           (dict(path="m.h5", batches=3), "keras")])
-def test_save_after_batches_bad_arguments(kwargs, match):
-    with pytest.raises((TypeError, ValueError), match=match):
-        SaveAfterBatches(**kwargs)
 
 
 def test_compile_model_uses_adam_with_the_given_rate_clipping_loss_and_metrics():
