@@ -6,13 +6,20 @@ every epoch, computed exactly as the notebook does (each validation pair's one r
 test split is never used here. Schedules:
 
 * ``constant``: Adam at ``--learning-rate`` (default ``1e-3``, what notebook 06 uses) throughout;
-* ``cosine``: cosine decay from ``--learning-rate`` to a tenth of it over all the training steps.
+* ``cosine``: cosine decay from ``--learning-rate`` to a tenth of it over all the training steps;
+* ``warmup``: a linear rise from 0 to ``--learning-rate`` over the first ``--warmup-steps`` steps,
+  then constant.
+
+``--seed`` changes the split, the initial weights and the batch order together, as notebook 06's
+``SEED`` does; ``--log-every N`` also prints the mean training loss of every N batches, which shows
+when (and whether) the attention model's loss takes off.
 
 Usage (from the repository root, the course's .venv; about 10 minutes per schedule on 2 cores)::
 
     python benchmarks/translator_schedule.py --schedules constant cosine
     python benchmarks/translator_schedule.py --schedules cosine --json cosine.json
     python benchmarks/translator_schedule.py --schedules constant --learning-rate 2e-3
+    python benchmarks/translator_schedule.py --schedules warmup --learning-rate 2e-3 --seed 2 --log-every 200
 
 A script, not a test: it asserts nothing.
 """
@@ -41,48 +48,79 @@ SEED, SOURCE_VOCAB, TARGET_VOCAB, EMBED_DIM, UNITS = 0, 8_000, 6_000, 256, 256
 BATCH_SIZE, LEARNING_RATE, EPOCHS = 64, 1e-3, 2
 
 
-def learning_rate(schedule: str, total_steps: int, peak: float = LEARNING_RATE):
+def learning_rate(schedule: str, total_steps: int, peak: float = LEARNING_RATE, warmup_steps: int = 0):
     if schedule == "constant":
         return peak
     if schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(peak, total_steps, alpha=0.1)
+    if schedule == "warmup":  # alpha=1: no decay after the warm-up
+        return keras.optimizers.schedules.CosineDecay(0.0, total_steps, alpha=1.0, warmup_target=peak,
+                                                      warmup_steps=warmup_steps)
     raise SystemExit(f"unknown schedule {schedule!r}")
 
 
-def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE) -> dict:
+class LossLog(keras.callbacks.Callback):
+    """Prints the mean training loss of every ``every`` batches."""
+
+    def __init__(self, every: int):
+        super().__init__()
+        self.every, self.losses, self.step = every, [], 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras reports the running mean over the epoch; recover each batch's own loss from it.
+        mean = float(logs["loss"])
+        self.losses.append(mean * (batch + 1) - sum(self.losses[-batch:]) if batch else mean)
+        self.step += 1
+        if self.step % self.every == 0:
+            recent = self.losses[-self.every:]
+            print(f"  steps {self.step - self.every + 1}-{self.step}: mean loss {sum(recent) / len(recent):.3f}",
+                  flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.losses = []
+
+
+def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed: int = SEED,
+        warmup_steps: int = 0, log_every: int = 0) -> dict:
     train, validation = split["train"], split["validation"]
     source_vocabulary = make_vocabulary(train.source, SOURCE_VOCAB)
     target_vocabulary = make_vocabulary(train.target, TARGET_VOCAB)
     probe = Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS)
     data = teacher_forcing(probe, train.source, train.target)
-    batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=SEED)
-    helpers.set_seed(SEED)
+    batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=seed)
+    helpers.set_seed(seed)
+    rate = learning_rate(schedule, epochs * len(batches), peak, warmup_steps)
     model = compile_model(Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS),
-                          loss=sequence_loss(), learning_rate=learning_rate(schedule, epochs * len(batches), peak),
-                          clipnorm=5.0, metrics=[masked_accuracy])
+                          loss=sequence_loss(), learning_rate=rate, clipnorm=5.0, metrics=[masked_accuracy])
+    callbacks = [LossLog(log_every)] if log_every else []
     spanish, references = validation.spanish.tolist(), [[e] for e in validation.english]
     rows, seconds = [], 0.0
     for epoch in range(epochs):
         start = time.perf_counter()
-        model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=2, shuffle=False)
+        model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=2, shuffle=False, callbacks=callbacks)
         seconds += time.perf_counter() - start
         score = bleu(model.translate(spanish), references).score
         rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), "validation_bleu": score})
-        print(f"{schedule} {peak:g}: epoch {epoch + 1}, {seconds:.0f} s of training, greedy validation BLEU {score:.2f}",
-              flush=True)
-    return {"schedule": schedule, "learning_rate": peak, "epochs": rows}
+        print(f"{schedule} {peak:g} seed {seed}: epoch {epoch + 1}, {seconds:.0f} s of training, "
+              f"greedy validation BLEU {score:.2f}", flush=True)
+    return {"schedule": schedule, "learning_rate": peak, "seed": seed, "warmup_steps": warmup_steps,
+            "epochs": rows}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--schedules", nargs="+", default=["constant", "cosine"])
     parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="constant rate, or the cosine's peak")
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help="constant rate, or the peak")
+    parser.add_argument("--seed", type=int, default=SEED, help="notebook 06's SEED (split, weights, batch order)")
+    parser.add_argument("--warmup-steps", type=int, default=500, help="for the warmup schedule")
+    parser.add_argument("--log-every", type=int, default=0, help="print the mean loss of every N batches")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=SEED)
-    results = [run(split, schedule, args.epochs, args.learning_rate) for schedule in args.schedules]
+    split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=args.seed)
+    results = [run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
+                   warmup_steps=args.warmup_steps, log_every=args.log_every) for schedule in args.schedules]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
