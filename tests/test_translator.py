@@ -188,7 +188,8 @@ def _greedy_by_hand(model, sentence, steps):
 
 def test_greedy_matches_a_hand_written_loop(model):
     sentences = ["¿Dónde está?", "Él es alto, hola.", "hola"]
-    assert model.translate(sentences, max_length=7) == [_greedy_by_hand(model, s, 7) for s in sentences]
+    raw = model.translate(sentences, max_length=7, cased=False, replace_unknowns=False)
+    assert raw == [_greedy_by_hand(model, s, 7) for s in sentences]
 
 
 @pytest.mark.parametrize("beam_width", [1, 3])
@@ -201,7 +202,7 @@ def test_translate_returns_tokens_and_weights(model, beam_width):
         assert w.shape[1] == n_src and w.shape[0] in (len(toks), len(toks) + 1)
         assert len(toks) <= 6 and TX.END_TOKEN not in toks
         np.testing.assert_allclose(w.sum(1), 1.0, atol=1e-5)
-        assert text == TX.detokenize(toks)
+        assert text == model.recaser(toks)
 
 
 def test_beam_search_scores_at_least_as_well_as_greedy(model):
@@ -225,8 +226,9 @@ def test_beam_search_scores_at_least_as_well_as_greedy(model):
     pushed[model.end_id] += 0.02
     model.output_layer.set_weights([kernel, pushed])
     try:
-        greedy = model.translate(sentences, max_length=8)
-        beam = model.translate(sentences, beam_width=4, max_length=8, length_penalty=0.0)
+        raw = dict(max_length=8, cased=False, replace_unknowns=False)  # scored below by the model's own tokens
+        greedy = model.translate(sentences, **raw)
+        beam = model.translate(sentences, beam_width=4, length_penalty=0.0, **raw)
         assert all(len(TX.preprocess(t).split()) < 8 for t in greedy + beam), (greedy, beam)
         assert greedy != beam  # the search changes at least one choice here
         for s, g, b in zip(sentences, greedy, beam):
@@ -345,3 +347,56 @@ def test_bleu_by_length():
                              [["x y z w."], ["a b c d."], ["k l m n."]], bins=(1, 3, 100))
     assert table["tokens"].tolist() == ["1-2", "3+"] and table["sentences"].tolist() == [2, 1]
     assert table["bleu"].tolist()[0] == pytest.approx(100) and table["bleu"].tolist()[1] < 20
+
+
+# --- [UNK] replacement and case (issue 14) --------------------------------------------------
+
+@pytest.fixture()
+def writes_only_unknowns(model):
+    """The tiny model, made to write ``[UNK]`` at every step (the output layer's bias)."""
+    kernel, bias = model.output_layer.get_weights()
+    forced = np.zeros_like(bias)
+    forced[TX.OOV_ID] = 50.0
+    model.output_layer.set_weights([np.zeros_like(kernel), forced])
+    yield model
+    model.output_layer.set_weights([kernel, bias])
+
+
+def test_unknowns_are_replaced_by_the_most_attended_source_word(writes_only_unknowns):
+    model, sentence = writes_only_unknowns, "Mi hermano vive en Buenos Aires."
+    source = TX.preprocess(sentence, lowercase=False).split()
+    kept = model.translate([sentence], max_length=4, replace_unknowns=False, return_attention=True)[1][0]
+    assert kept == [TX.OOV_TOKEN] * 4
+    _, (tokens,), (weights,) = model.translate([sentence], max_length=4, return_attention=True)
+    assert tokens == [source[int(np.argmax(row))] for row in weights[:4]]
+    lower = model.translate([sentence], max_length=4, cased=False, return_attention=True)[1][0]
+    assert lower == [t.lower() for t in tokens]
+
+
+def test_uniform_attention_copies_the_first_source_word(writes_only_unknowns):
+    """With the score vector v set to 0 every source word gets the same weight, and argmax
+    picks the first: the replacement then is known exactly."""
+    model = writes_only_unknowns
+    (v,) = model.attention.V.get_weights()
+    model.attention.V.set_weights([np.zeros_like(v)])
+    try:
+        texts, (tokens,), (weights,) = model.translate(["Buenos Aires es grande."], max_length=3,
+                                                       return_attention=True)
+        np.testing.assert_allclose(weights, 1 / 5, rtol=1e-5)
+        assert tokens == ["Buenos"] * 3 and texts == ["Buenos Buenos Buenos"]
+    finally:
+        model.attention.V.set_weights([v])
+
+
+def test_cased_output_uses_the_learned_forms_and_survives_saving(model, tmp_path):
+    helpers.set_seed(0)
+    cased = MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6)
+    cased.learn_case(["Tom is tall .", "Then I saw Tom and Mary ."])
+    assert cased.recaser.forms == {"tom": "Tom", "i": "I", "mary": "Mary"}
+    texts, tokens, _ = cased.translate(["¿Dónde está?", "Él es alto."], max_length=5, return_attention=True)
+    assert texts == [cased.recaser(t) for t in tokens] and all(t[:1].isupper() for t in texts if t)
+    path = tmp_path / "cased.keras"
+    cased.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.recaser.forms == cased.recaser.forms
+    assert loaded.translate(["¿Dónde está?", "Él es alto."], max_length=5) == texts

@@ -6,7 +6,8 @@
 * :mod:`helpers.models.dates`: the date translator's vocabularies and :func:`translate_dates` (04);
 * :mod:`helpers.models.column`: the hidden-column models (03);
 * :mod:`helpers.models.classifier`: the IMDB classifier (05, 07);
-* :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06).
+* :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06), and
+  :mod:`helpers.models.translator_search`: its decoding to cased English.
 
 May import: everything below it (:mod:`helpers.runtime`, :mod:`helpers.data`,
 :mod:`helpers.text`, :mod:`helpers.metrics`, :mod:`helpers.layers`, :mod:`helpers.training`,

@@ -6,9 +6,8 @@ Text cleaning lives in :mod:`helpers.text.words`, the leak-free split in
 * :class:`Translator` — a ``keras.Model``: bidirectional GRU encoder, GRU decoder, additive
   (Bahdanau) attention from :mod:`helpers.layers`; the vocabularies travel inside it, so one
   ``.keras`` file is the whole translator.
-* decoding — :meth:`Translator.translate` (:func:`translate`): greedy, or beam search with
-  ``beam_width > 1``, returning the attention weights of every output token. The searches are
-  :mod:`helpers.decoding`'s, compiled once per model (and beam width).
+* decoding — :meth:`Translator.translate`, in :mod:`helpers.models.translator_search`: greedy or
+  beam search, ``[UNK]`` replacement through attention, cased and detokenised output.
 * :func:`teacher_forcing` (arrays for training) and :func:`stepwise_loss` (the loop version).
 
 Training shapes (teacher forcing, every decoder step at once)::
@@ -32,8 +31,6 @@ May import: ``keras``, ``tensorflow``, :mod:`helpers.runtime`, :mod:`helpers.tex
 """
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 from itertools import takewhile
 
@@ -42,12 +39,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from helpers.decoding import beam_search, greedy_search, length_penalties, trace_once
 from helpers.layers import BahdanauAttention, LuongAttentionalState
 from helpers.runtime import check_int, check_strings
-from helpers.text.words import END_TOKEN, PAD_ID, START_TOKEN, detokenize, preprocess, word_vectorizer
+from helpers.text.casing import Recaser
+from helpers.text.words import END_TOKEN, PAD_ID, START_TOKEN, preprocess, word_vectorizer
 
-__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "translate", "teacher_forcing",
+__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "teacher_forcing",
            "stepwise_loss"]
 
 #: Most source tokens :meth:`Translator.translate` takes per sentence. The training sentences
@@ -66,18 +63,21 @@ class Translator(keras.Model):
             the attention's hidden layer.
         attention: ``False`` builds the no-attention baseline: the decoder sees the source only
             through the encoder's final state (the fixed-context bottleneck of notebook 01).
+        case_forms: ``{lower-case word: cased form}`` for cased output; saved with the model
+            (:meth:`learn_case` learns it from cased training targets).
 
     Call: ``model((source_ids (B, Ts), decoder_inputs (B, Tt)))`` → logits ``(B, Tt, V_t)``
     (int ids, 0 = right padding; decoder inputs start with ``[START]``).
     """
 
     def __init__(self, source_vocabulary, target_vocabulary, *, embed_dim: int = 256,
-                 units: int = 256, attention: bool = True, **kwargs):
+                 units: int = 256, attention: bool = True, case_forms: dict | None = None, **kwargs):
         super().__init__(**kwargs)
         embed_dim, units = check_int("embed_dim", embed_dim), check_int("units", units)
         self.source_vocabulary = check_strings("source_vocabulary", source_vocabulary)
         self.target_vocabulary = check_strings("target_vocabulary", target_vocabulary)
         self.embed_dim, self.units, self.use_attention = embed_dim, units, bool(attention)
+        self.recaser = Recaser.from_forms(case_forms or {})
         self.source_vectorizer = word_vectorizer(self.source_vocabulary)
         self.target_vectorizer = word_vectorizer(self.target_vocabulary)
         if self.target_vocabulary[2:4] != [START_TOKEN, END_TOKEN]:
@@ -85,13 +85,11 @@ class Translator(keras.Model):
         self.start_id, self.end_id = 2, 3
         self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary), embed_dim,
                                                        mask_zero=True, name="source_embedding")
-        self.encoder_rnn = keras.layers.Bidirectional(
-            keras.layers.GRU(units, return_sequences=True, return_state=True),
-            merge_mode="sum", name="encoder")
+        self.encoder_rnn = keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True, return_state=True),
+                                                      merge_mode="sum", name="encoder")
         self.target_embedding = keras.layers.Embedding(len(self.target_vocabulary), embed_dim,
                                                        mask_zero=True, name="target_embedding")
-        self.decoder_rnn = keras.layers.GRU(units, return_sequences=True, return_state=True,
-                                            name="decoder")
+        self.decoder_rnn = keras.layers.GRU(units, return_sequences=True, return_state=True, name="decoder")
         self.attention = BahdanauAttention(units, name="attention") if self.use_attention else None
         self.combine = (LuongAttentionalState(units, use_bias=True, name="combine") if self.use_attention
                         else keras.layers.Dense(units, activation="tanh", name="combine"))
@@ -129,11 +127,10 @@ class Translator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "source_vocabulary": self.source_vocabulary,
                 "target_vocabulary": self.target_vocabulary, "embed_dim": self.embed_dim,
-                "units": self.units, "attention": self.use_attention}
+                "units": self.units, "attention": self.use_attention, "case_forms": self.recaser.forms}
 
     def build(self, input_shape=None):
-        """Create every weight by running :meth:`call` once on a dummy pair (saving and
-        loading need the weights to exist before the first real call)."""
+        """Create every weight (one call on a dummy pair), as loading a saved model needs."""
         if not self.built:
             self.call((np.ones((1, 2), "int32"),) * 2)  # (source ids, decoder inputs)
         self.built = True
@@ -145,121 +142,23 @@ class Translator(keras.Model):
 
     def tokens(self, ids) -> list[str]:
         """Target ids → tokens, stopping at ``[END]`` or padding."""
-        ids = takewhile(lambda i: i not in (self.end_id, PAD_ID), np.asarray(ids).tolist())
-        return [self.target_vocabulary[i] for i in ids]
+        return [self.target_vocabulary[i] for i in takewhile(lambda i: i not in (self.end_id, PAD_ID), ids)]
 
-    def translate(self, sentences, *, beam_width: int = 1, max_length: int | None = None,
-                  batch_size: int = 256, return_attention: bool = False, length_penalty: float = 0.6):
-        """Translate raw Spanish sentences, greedy (``beam_width=1``) or by beam search: a list
-        of English strings, or with ``return_attention`` ``(translations, tokens, weights)``.
-        All arguments, results and errors: :func:`translate`."""
-        return translate(self, sentences, beam_width=beam_width, max_length=max_length, batch_size=batch_size,
-                         return_attention=return_attention, length_penalty=length_penalty)
+    def learn_case(self, cased_targets: Sequence[str]) -> None:
+        """Learn the case of output words from cased, tokenised training targets
+        (``preprocess(english, lowercase=False)``): :class:`helpers.text.Recaser`."""
+        self.recaser = Recaser(cased_targets)
+
+    def translate(self, sentences, **options):
+        """Raw Spanish sentences → English: :func:`helpers.models.translator_search.translate`."""
+        from helpers.models.translator_search import translate  # (that module imports this one)
+        return translate(self, sentences, **options)
 
 
 def check_translator(model) -> Translator:
     if not isinstance(model, Translator):
         raise TypeError(f"model must be a helpers.models.Translator, got {type(model).__name__}.")
     return model
-
-
-def translate(model: Translator, sentences, *, beam_width: int = 1, max_length: int | None = None,
-              batch_size: int = 256, return_attention: bool = False, length_penalty: float = 0.6):
-    """Translate raw Spanish sentences with ``model`` (what :meth:`Translator.translate` runs).
-
-    Args:
-        sentences: list of str (any case and punctuation; :func:`preprocess` runs first). A
-            sentence with no token left after :func:`preprocess` (``""``, blanks, only emoji
-            or symbols) has nothing to translate: its translation is ``""`` (no tokens, a
-            ``(0, 0)`` weight array). At most :data:`MAX_SOURCE_TOKENS` tokens per sentence.
-        beam_width: 1 = greedy (the most likely next token at every step); k > 1 = beam
-            search keeping the k best partial translations, ranked at the end by
-            ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al. 2016); both are
-            :mod:`helpers.decoding`'s, and never write padding or ``[START]``.
-        max_length: most output tokens (an integer >= 1); default ``2 * source tokens + 10``.
-        batch_size: sentences decoded at once (an integer >= 1).
-        length_penalty: the ``alpha`` above, a number >= 0 (0 = no length normalisation).
-
-    Returns:
-        list of English strings (detokenised, lower case); with ``return_attention`` also
-        ``(translations, tokens, weights)``: the output tokens of each sentence and a
-        ``(len(tokens) + 1, source tokens)`` array of attention weights per sentence (the
-        last row is the step that produced ``[END]``, if it was produced).
-
-    Raises:
-        TypeError: ``model`` is not a :class:`Translator`; ``sentences`` is not a list of
-            strings (a single string, ``None``, numbers).
-        ValueError: a sentence longer than :data:`MAX_SOURCE_TOKENS` tokens, or a size or
-            ``length_penalty`` out of range.
-    """
-    check_translator(model)
-    beam_width, batch_size, max_length = _check_options(beam_width, batch_size, max_length, length_penalty)
-    ids = model.source_ids(sentences)
-    lengths = (ids != 0).sum(axis=1)
-    for i in np.flatnonzero(lengths > MAX_SOURCE_TOKENS):
-        raise ValueError(f"sentence {i} has {lengths[i]} tokens; translate takes at most "
-                         f"{MAX_SOURCE_TOKENS} per sentence (the model learned from sentences "
-                         "of up to about 50): split the text into sentences.")
-    # Sentences without any token get the empty translation; the others are decoded in
-    # batches of batch_size, in order.
-    results = [(np.zeros(0, "int32"), np.zeros((0, 0), "float32"))] * len(ids)
-    real = np.flatnonzero(lengths > 0)
-    search = _compiled_search(model, beam_width)
-    for start in range(0, len(real), batch_size):
-        rows = real[start:start + batch_size]
-        chunk = ids[rows][:, : int(lengths[rows].max())]
-        limit = max_length or int(2 * chunk.shape[1] + 10)
-        limit = tf.constant(limit if beam_width == 1 else length_penalties(limit, length_penalty))
-        tokens, weights, steps = (x.numpy() for x in search(tf.constant(chunk), limit)[:3])
-        for row, token_ids, w, n in zip(rows, tokens, weights, steps):
-            results[row] = (token_ids[:n], w[:n])
-    words = [model.tokens(r[0]) for r in results]
-    texts = [detokenize(w) for w in words]
-    if not return_attention:
-        return texts
-    return texts, words, [r[1][:, :n] for r, n in zip(results, lengths)]
-
-
-def _check_options(beam_width, batch_size, max_length, length_penalty):
-    """:func:`translate`'s sizes as ints (``max_length`` may be None), or ``ValueError``."""
-    beam_width = check_int("beam_width", beam_width)
-    batch_size = check_int("batch_size", batch_size)
-    if max_length is not None:
-        max_length = check_int("max_length", max_length)
-    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
-            or not math.isfinite(length_penalty) or length_penalty < 0):
-        raise ValueError(f"length_penalty must be a number >= 0, got {length_penalty!r}.")
-    return beam_width, batch_size, max_length
-
-
-def _compiled_search(model: Translator, beam_width: int):
-    """``search(source_ids (B, Ts), limit)``, traced once per model and beam width: greedy
-    (``limit`` = max_length) or beam search (``limit`` = :func:`length_penalties`). The step::
-
-        state = (decoder state (B, U), encoder states (B, Ts, U), source mask (B, Ts))
-        step(tokens (B,), state) -> log-probabilities (B, V_t), new state, weights (B, Ts)
-    """
-    def step(tokens, state):
-        hidden, encoder_states, source_mask = state
-        logits, hidden, weights = model.decode(tokens[:, None], encoder_states, source_mask, hidden)
-        if weights is None:  # the no-attention baseline
-            weights = tf.zeros((tf.shape(tokens)[0], 1, tf.shape(encoder_states)[1]))
-        return tf.nn.log_softmax(logits[:, 0]), (hidden, encoder_states, source_mask), weights[:, 0]
-
-    def search(source_ids, limit):
-        encoder_states, hidden, source_mask = model.encode(source_ids)
-        ids = dict(start_id=model.start_id, end_id=model.end_id, banned=(PAD_ID, model.start_id))
-        if beam_width == 1:
-            return greedy_search(step, (hidden, encoder_states, source_mask), max_length=limit, **ids)
-        return beam_search(step, (hidden, encoder_states, source_mask), beam_width=beam_width,
-                           penalties=limit, **ids)
-
-    cache = model.__dict__.setdefault("_compiled_searches", {})  # outside Keras attribute tracking
-    if beam_width not in cache:
-        model.build()
-        limit = tf.TensorSpec([], tf.int32) if beam_width == 1 else tf.TensorSpec([None], tf.float64)
-        cache[beam_width] = trace_once(search, tf.TensorSpec([None, None], tf.int32), limit)
-    return cache[beam_width]
 
 
 def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):

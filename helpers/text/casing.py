@@ -52,6 +52,17 @@ class Recaser:
         best = MosesTruecaser().train(documents, possibly_use_first_token=False)["best"]
         self.forms = {word: form for word, form in best.items() if form != word}
 
+    @classmethod
+    def from_forms(cls, forms: dict) -> "Recaser":
+        """A recaser from a saved :attr:`forms` mapping (no learning); ``{}`` only capitalises the
+        first word. ``TypeError`` unless a dict of strings to strings."""
+        if not isinstance(forms, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in forms.items()):
+            raise TypeError(f"forms must be a dict mapping words to their cased forms, got {type(forms).__name__}.")
+        recaser = cls.__new__(cls)
+        recaser.forms = dict(forms)
+        return recaser
+
     def __call__(self, tokens: Sequence[str] | str) -> str:
         text = tokens if isinstance(tokens, str) else " ".join(check_strings("tokens", tokens))
         words = text.split()

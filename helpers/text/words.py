@@ -3,7 +3,8 @@
 * :func:`preprocess`: Unicode-normalised, lower-cased, punctuation split into tokens; accents,
   ``ñ``, ``ü``, ``¿`` and ``¡`` are kept (the tutorials' ``[^a-zA-Z?.!,¿]`` regex turns "aquí"
   into "aqu"; see :data:`TUTORIAL_PATTERN` and :func:`tutorial_preprocess`);
-* :func:`detokenize` undoes the spacing of punctuation (:mod:`helpers.text.casing` restores case);
+* :func:`detokenize` undoes the spacing of punctuation and quotes (sacremoses' Moses detokeniser;
+  :mod:`helpers.text.casing` restores case);
 * :func:`make_vocabulary` and :func:`word_vectorizer`: a frequency-ranked token list and the
   ``TextVectorization`` layer that maps tokens to ids with it.
 
@@ -11,10 +12,11 @@ Token strings and ids are kept apart by name: :data:`START_TOKEN` and :data:`END
 strings (ids 2 and 3 of every vocabulary made here); :data:`PAD_ID` (0, the ``''`` token) and
 :data:`OOV_ID` (1, ``'[UNK]'``) are ids.
 
-May import: :mod:`helpers.runtime`, :mod:`helpers.text.chars`.
+May import: :mod:`helpers.runtime`, :mod:`helpers.text.chars` (and sacremoses, lazily).
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -77,16 +79,23 @@ def preprocess(text: str, *, lowercase: bool = True) -> str:
 
 
 def detokenize(tokens: Sequence[str] | str) -> str:
-    """Join tokens back into a sentence: no space before ``. , ? ! ; :``, none after ``¿ ¡``.
+    """Join tokens back into normally spaced text with sacremoses' Moses detokeniser: no space
+    before ``. , ? ! ; :``, none after ``¿ ¡``, quotes attached to what they enclose.
 
-    >>> detokenize(["i", "'m", "here", "."])  # (tokens never split at apostrophes, though)
-    "i 'm here."
+    >>> detokenize(['"', "hello", ",", '"', "he", "said", "."])
+    '"hello," he said.'
 
     ``tokens``: a list of strings or one space-separated string (``TypeError`` otherwise).
     """
-    text = tokens if isinstance(tokens, str) else " ".join(check_strings("tokens", tokens))
-    text = re.sub(r" ([?!.,;:])", r"\1", text)
-    return re.sub(r"([¿¡]) ", r"\1", text)
+    words = tokens.split() if isinstance(tokens, str) else check_strings("tokens", tokens)
+    return _moses_detokenizer().detokenize(list(words)) if words else ""
+
+
+@functools.cache
+def _moses_detokenizer():
+    from sacremoses import MosesDetokenizer  # imported on first use: `import helpers` stays light
+
+    return MosesDetokenizer(lang="en")
 
 
 def make_vocabulary(texts: Sequence[str], max_tokens: int, *, min_count: int = 1) -> list[str]:
