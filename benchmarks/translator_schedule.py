@@ -8,7 +8,9 @@ test split is never used here. Schedules:
 * ``constant``: Adam at ``--learning-rate`` (default ``1e-3``, what notebook 06 uses) throughout;
 * ``cosine``: cosine decay from ``--learning-rate`` to a tenth of it over all the training steps;
 * ``warmup``: a linear rise from 0 to ``--learning-rate`` over the first ``--warmup-steps`` steps,
-  then constant.
+  then constant;
+* ``warmup-cosine``: the same rise, then a cosine down to 0 at the last step
+  (:func:`helpers.training.warmup_cosine`).
 
 ``--seed`` changes the split, the initial weights and the batch order together, as notebook 06's
 ``SEED`` does; ``--log-every N`` also prints the mean training loss of every N batches, which shows
@@ -41,7 +43,7 @@ from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng 
 from helpers.metrics import bleu  # noqa: E402
 from helpers.models import Translator, teacher_forcing  # noqa: E402
 from helpers.text import make_vocabulary  # noqa: E402
-from helpers.training import compile_model, masked_accuracy, sequence_loss  # noqa: E402
+from helpers.training import compile_model, masked_accuracy, sequence_loss, warmup_cosine  # noqa: E402
 
 # Notebook 06's configuration.
 SEED, SOURCE_VOCAB, TARGET_VOCAB, EMBED_DIM, UNITS = 0, 8_000, 6_000, 256, 256
@@ -56,6 +58,8 @@ def learning_rate(schedule: str, total_steps: int, peak: float = LEARNING_RATE, 
     if schedule == "warmup":  # alpha=1: no decay after the warm-up
         return keras.optimizers.schedules.CosineDecay(0.0, total_steps, alpha=1.0, warmup_target=peak,
                                                       warmup_steps=warmup_steps)
+    if schedule == "warmup-cosine":
+        return warmup_cosine(peak, total_steps, warmup_fraction=warmup_steps / total_steps)
     raise SystemExit(f"unknown schedule {schedule!r}")
 
 
