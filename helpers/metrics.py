@@ -120,15 +120,20 @@ def repetition_rate(texts: Sequence[str], n: int = 3) -> float:
 
 
 def bleu_by_length(sources: Sequence[str], hypotheses: Sequence[str],
-                   references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100)) -> pd.DataFrame:
-    """BLEU per bucket of source length (preprocessed tokens): columns ``tokens``, ``sentences``,
-    ``bleu``. ``bins`` are bucket edges (left-closed)."""
+                   references: Sequence[Sequence[str]], bins=(1, 5, 8, 11, 15, 100), *,
+                   lowercase: bool = True, n: int = 3) -> pd.DataFrame:
+    """BLEU and repetition per bucket of source length (preprocessed tokens): columns ``tokens``,
+    ``sentences``, ``bleu`` (:func:`bleu`, case-insensitive unless ``lowercase=False``) and
+    ``repeated`` (:func:`repetition_rate` with ``n``). ``bins`` are bucket edges (left-closed)."""
     sources = check_strings("sources", sources)
     if not len(sources) == len(hypotheses) == len(references):
         raise ValueError(f"{len(sources)} sources, {len(hypotheses)} hypotheses and "
                          f"{len(references)} reference lists; pass one of each per sentence.")
     lengths = [len(s.split()) for s in sources]
-    rows = [{"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
-             "bleu": bleu([hypotheses[i] for i in idx], [references[i] for i in idx]).score}
-            for low, high, idx in length_bins(lengths, bins)]
+    rows = []
+    for low, high, idx in length_bins(lengths, bins):
+        hyps = [hypotheses[i] for i in idx]
+        rows.append({"tokens": f"{low}-{high - 1}" if high < 100 else f"{low}+", "sentences": len(idx),
+                     "bleu": bleu(hyps, [references[i] for i in idx], lowercase=lowercase).score,
+                     "repeated": repetition_rate(hyps, n)})
     return pd.DataFrame(rows)

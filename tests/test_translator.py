@@ -323,8 +323,8 @@ def test_translator_bad_configuration():
 
 def test_training_lowers_the_loss(model):
     helpers.set_seed(0)
-    m = TRN.compile_model(MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6),
-                          loss=TRN.sequence_loss(), learning_rate=1e-2, clipnorm=5.0, metrics=[TRN.masked_accuracy])
+    m = MD.compile_translator(MD.Translator(model.source_vocabulary, model.target_vocabulary, embed_dim=8, units=6),
+                              learning_rate=1e-2)
     src, dec_in, dec_out = MD.teacher_forcing(m, SOURCES, TARGETS)
     history = m.fit((src, dec_in), dec_out, epochs=80, batch_size=4, verbose=0).history["loss"]
     assert history[-1] < 0.5 * history[0]
@@ -347,6 +347,11 @@ def test_bleu_by_length():
                              [["x y z w."], ["a b c d."], ["k l m n."]], bins=(1, 3, 100))
     assert table["tokens"].tolist() == ["1-2", "3+"] and table["sentences"].tolist() == [2, 1]
     assert table["bleu"].tolist()[0] == pytest.approx(100) and table["bleu"].tolist()[1] < 20
+    assert table["repeated"].tolist() == [0.0, 0.0]
+    looping = MET.bleu_by_length(sources, ["X y z w.", "a b a b a b.", "k l m n."],
+                                 [["x y z w."], ["a b c d."], ["k l m n."]], bins=(1, 3, 100), lowercase=False, n=2)
+    assert looping["repeated"].tolist() == [0.0, 1.0]  # "a b" twice in the 3+ bin's only output
+    assert looping["bleu"].tolist()[0] < 100  # "X" is not "x" when case counts
 
 
 # --- [UNK] replacement and case (issue 14) --------------------------------------------------

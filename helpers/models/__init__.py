@@ -20,12 +20,12 @@ from helpers.models.dates import date_vocabularies, load_date_translator, transl
 from helpers.models.digits import ReversalResult, train_digit_reversal
 from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
                                     greedy_decoder_for, make_attention, teacher_forcing_arrays)
-from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, stepwise_loss, teacher_forcing
+from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, compile_translator, stepwise_loss, teacher_forcing
 
 __all__ = [
     "ATTENTION_SCORES", "COURSE", "ClassifierConfig", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
     "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
-    "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq",
+    "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq", "compile_translator",
     "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",
     "make_attention", "make_encoder", "mean_attention", "predict_texts", "stepwise_loss",
     "teacher_forcing", "teacher_forcing_arrays", "train_digit_reversal", "translate_dates",

@@ -42,9 +42,10 @@ from keras import ops
 from helpers.layers import BahdanauAttention, LuongAttentionalState
 from helpers.runtime import check_int, check_strings
 from helpers.text.casing import Recaser
+from helpers.training import compile_model, masked_accuracy, sequence_loss
 from helpers.text.words import END_TOKEN, PAD_ID, START_TOKEN, preprocess, word_vectorizer
 
-__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "teacher_forcing",
+__all__ = ["MAX_SOURCE_TOKENS", "Translator", "check_translator", "compile_translator", "teacher_forcing",
            "stepwise_loss"]
 
 #: Most source tokens :meth:`Translator.translate` takes per sentence. The training sentences
@@ -159,6 +160,15 @@ def check_translator(model) -> Translator:
     if not isinstance(model, Translator):
         raise TypeError(f"model must be a helpers.models.Translator, got {type(model).__name__}.")
     return model
+
+
+def compile_translator(model: Translator, learning_rate=1e-3) -> Translator:
+    """Compile ``model`` the way notebook 06 trains it: :func:`helpers.training.sequence_loss`
+    (cross-entropy over the real target tokens), :func:`~helpers.training.masked_accuracy`, Adam
+    at ``learning_rate`` (a number or a Keras schedule) with the gradient norm clipped at 5.
+    Returns the model; ``TypeError`` for a model that is not a :class:`Translator`."""
+    return compile_model(check_translator(model), loss=sequence_loss(), learning_rate=learning_rate,
+                         clipnorm=5.0, metrics=[masked_accuracy])
 
 
 def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):
