@@ -1,4 +1,5 @@
-"""Notebook 06's learning-rate choice, made on validation data: constant vs cosine decay.
+"""Notebook 06's design choices, made on validation data: the learning-rate schedule and where
+the attention sits in the decoder.
 
 Trains notebook 06's translator (the same split, vocabularies, sizes, batches, seed and number
 of epochs) with one learning-rate schedule per run and prints the greedy validation BLEU after
@@ -12,6 +13,17 @@ test split is never used here. Schedules:
 * ``warmup-cosine``: the same rise, then a cosine down to 0 at the last step
   (:func:`helpers.training.warmup_cosine`).
 
+Decoders (``--decoders``, the attention's placement, :mod:`helpers.models.placement`):
+
+* ``luong-no-feeding``: notebook 06's :class:`~helpers.models.Translator`: the query is ``s_t``
+  after the GRU step and nothing is fed back, so training computes all steps at once;
+* ``luong``: the same query and Luong et al.'s input feeding of the attentional vector;
+* ``bahdanau``: Bahdanau et al.'s query ``s_{t-1}``, with the context in the GRU's input.
+
+For each run it also prints the parameters and the greedy translation speed on the validation
+sentences, and with ``--heatmaps FILE`` draws the attention of a few validation sentences, one
+row of heatmaps per decoder.
+
 ``--seed`` changes the split, the initial weights and the batch order together, as notebook 06's
 ``SEED`` does; ``--log-every N`` also prints the mean training loss of every N batches, which shows
 when (and whether) the attention model's loss takes off.
@@ -22,6 +34,8 @@ Usage (from the repository root, the course's .venv; about 10 minutes per schedu
     python benchmarks/translator_schedule.py --schedules cosine --json cosine.json
     python benchmarks/translator_schedule.py --schedules constant --learning-rate 2e-3
     python benchmarks/translator_schedule.py --schedules warmup --learning-rate 2e-3 --seed 2 --log-every 200
+    python benchmarks/translator_schedule.py --schedules warmup-cosine --learning-rate 2e-3 \
+        --decoders luong-no-feeding bahdanau luong --json placement.json --heatmaps placement.png
 
 A script, not a test: it asserts nothing.
 """
@@ -41,7 +55,7 @@ import keras  # noqa: E402
 
 from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng  # noqa: E402
 from helpers.metrics import bleu  # noqa: E402
-from helpers.models import Translator, teacher_forcing  # noqa: E402
+from helpers.models import RecurrentAttentionTranslator, Translator, teacher_forcing  # noqa: E402
 from helpers.text import make_vocabulary  # noqa: E402
 from helpers.training import compile_model, masked_accuracy, sequence_loss, warmup_cosine  # noqa: E402
 
@@ -84,8 +98,21 @@ class LossLog(keras.callbacks.Callback):
         self.losses = []
 
 
+DECODERS = ("luong-no-feeding", "luong", "bahdanau")
+
+
+def make_translator(decoder: str, source_vocabulary, target_vocabulary):
+    """Notebook 06's sizes, with the attention placed as ``decoder`` says (see the module)."""
+    sizes = dict(embed_dim=EMBED_DIM, units=UNITS)
+    if decoder == "luong-no-feeding":
+        return Translator(source_vocabulary, target_vocabulary, **sizes)
+    if decoder in ("luong", "bahdanau"):
+        return RecurrentAttentionTranslator(source_vocabulary, target_vocabulary, placement=decoder, **sizes)
+    raise SystemExit(f"unknown decoder {decoder!r}; choose from {DECODERS}")
+
+
 def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed: int = SEED,
-        warmup_steps: int = 0, log_every: int = 0) -> dict:
+        warmup_steps: int = 0, log_every: int = 0, decoder: str = "luong-no-feeding"):
     train, validation = split["train"], split["validation"]
     source_vocabulary = make_vocabulary(train.source, SOURCE_VOCAB)
     target_vocabulary = make_vocabulary(train.target, TARGET_VOCAB)
@@ -94,8 +121,7 @@ def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed:
     batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=seed)
     helpers.set_seed(seed)
     rate = learning_rate(schedule, epochs * len(batches), peak, warmup_steps)
-    model = compile_model(Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS),
-                          loss=sequence_loss(), learning_rate=rate, clipnorm=5.0, metrics=[masked_accuracy])
+    model = compile_model(make_translator(decoder, source_vocabulary, target_vocabulary), loss=sequence_loss(), learning_rate=rate, clipnorm=5.0, metrics=[masked_accuracy])
     callbacks = [LossLog(log_every)] if log_every else []
     spanish, references = validation.spanish.tolist(), [[e] for e in validation.english]
     rows, seconds = [], 0.0
@@ -103,12 +129,17 @@ def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed:
         start = time.perf_counter()
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=2, shuffle=False, callbacks=callbacks)
         seconds += time.perf_counter() - start
+        start = time.perf_counter()
         score = bleu(model.translate(spanish), references).score
-        rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), "validation_bleu": score})
-        print(f"{schedule} {peak:g} seed {seed}: epoch {epoch + 1}, {seconds:.0f} s of training, "
-              f"greedy validation BLEU {score:.2f}", flush=True)
-    return {"schedule": schedule, "learning_rate": peak, "seed": seed, "warmup_steps": warmup_steps,
-            "epochs": rows}
+        translate_seconds = time.perf_counter() - start
+        rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), "validation_bleu": score,
+                     "translate_seconds": round(translate_seconds, 1)})
+        print(f"{decoder} {schedule} {peak:g} seed {seed}: epoch {epoch + 1}, {seconds:.0f} s of training, "
+              f"greedy validation BLEU {score:.2f} ({translate_seconds:.0f} s to translate {len(spanish):,})",
+              flush=True)
+    result = {"decoder": decoder, "schedule": schedule, "learning_rate": peak, "seed": seed,
+              "warmup_steps": warmup_steps, "parameters": model.count_params(), "epochs": rows}
+    return result, model
 
 
 def main(argv=None):
@@ -119,14 +150,43 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=SEED, help="notebook 06's SEED (split, weights, batch order)")
     parser.add_argument("--warmup-steps", type=int, default=500, help="for the warmup schedule")
     parser.add_argument("--log-every", type=int, default=0, help="print the mean loss of every N batches")
+    parser.add_argument("--decoders", nargs="+", default=["luong-no-feeding"], choices=DECODERS)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--heatmaps", type=Path, default=None, help="draw validation attention maps here (.png)")
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=args.seed)
-    results = [run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
-                   warmup_steps=args.warmup_steps, log_every=args.log_every) for schedule in args.schedules]
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    results, models = [], {}
+    for decoder in args.decoders:
+        for schedule in args.schedules:
+            result, models[decoder, schedule] = run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
+                                                    warmup_steps=args.warmup_steps, log_every=args.log_every,
+                                                    decoder=decoder)
+            results.append(result)
+            if args.json:  # after every run, so that an interrupted run keeps what it measured
+                args.json.write_text(json.dumps(results, indent=2))
+    if args.heatmaps:
+        draw_heatmaps(models, split["validation"], args.heatmaps)
+
+
+def draw_heatmaps(models: dict, validation, path: Path, sentences: int = 3):
+    """One row per model: the greedy attention of the same few 6-10-token validation sentences."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers.plots import attention_heatmap
+    from helpers.text import preprocess
+
+    lengths = validation.source.str.split().str.len()
+    chosen = validation[(lengths >= 6) & (lengths <= 10)].drop_duplicates("source").head(sentences).spanish.tolist()
+    fig, axes = plt.subplots(len(models), sentences, figsize=(5 * sentences, 4.2 * len(models)), squeeze=False)
+    for row, ((decoder, schedule), model) in zip(axes, models.items()):
+        texts, tokens, weights = model.translate(chosen, return_attention=True)
+        for ax, sentence, text, toks, w in zip(row, chosen, texts, tokens, weights):
+            attention_heatmap(w, x_labels=preprocess(sentence).split(), y_labels=(toks + ["[END]"])[: len(w)],
+                              ax=ax, annotate=False, title=f"{decoder}: {text}", xlabel="Spanish", ylabel="English")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
 
 
 if __name__ == "__main__":

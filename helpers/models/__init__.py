@@ -7,7 +7,9 @@
 * :mod:`helpers.models.column`: the hidden-column models (03);
 * :mod:`helpers.models.classifier`: the IMDB classifier (05, 07);
 * :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06), and
-  :mod:`helpers.models.translator_search`: its decoding to cased English.
+  :mod:`helpers.models.translator_search`: its decoding to cased English, and
+  :mod:`helpers.models.placement`: :class:`RecurrentAttentionTranslator`, the same translator with
+  the attention inside the recurrence, placed as Bahdanau et al. or Luong et al. (input feeding) did.
 
 May import: everything below it (:mod:`helpers.runtime`, :mod:`helpers.data`,
 :mod:`helpers.text`, :mod:`helpers.metrics`, :mod:`helpers.layers`, :mod:`helpers.training`,
@@ -21,10 +23,11 @@ from helpers.models.digits import ReversalResult, train_digit_reversal
 from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
                                     greedy_decoder_for, make_attention, teacher_forcing_arrays)
 from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, compile_translator, stepwise_loss, teacher_forcing
+from helpers.models.placement import PLACEMENTS, RecurrentAttentionTranslator
 
 __all__ = [
     "ATTENTION_SCORES", "COURSE", "ClassifierConfig", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
-    "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
+    "PLACEMENTS", "RecurrentAttentionTranslator", "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
     "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq", "compile_translator",
     "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",
     "make_attention", "make_encoder", "mean_attention", "predict_texts", "stepwise_loss",
