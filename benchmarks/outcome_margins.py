@@ -21,8 +21,8 @@ Usage (from the repository root; the course's .venv)::
     python benchmarks/outcome_margins.py --seeds 0 --write-notebooks    # seed 0 = the committed run
 
 With ``--write-notebooks`` the executed seed-0 notebooks replace the ones in ``notebooks/``
-(they are what the repository commits). Each run's artifacts (saved models, caches) go to the
-git-ignored ``artifacts/margins/seed<N>/``; its measurements (the outcome record and the run's
+(they are what the repository commits). Each run's artifacts (saved models, caches, the executed notebook with its
+cell times) go to the git-ignored ``artifacts/margins/seed<N>/``; its measurements (the outcome record and the run's
 seconds) are copied to ``benchmarks/margins/seed<N>/``, which the repository keeps, so that a
 later run of some notebooks or seeds adds to the earlier ones instead of starting over.
 ``--readme`` rewrites the README rows of every notebook with stored measurements and keeps the
@@ -89,6 +89,7 @@ def run(path: Path, seed: int, write: bool, timeout: int) -> dict:
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1][:300]
     seconds = time.perf_counter() - start
+    nbformat.write(nb, artifacts / f"{path.stem}.executed.ipynb")  # for reading its outputs and cell times
     if write and seed == 0 and error is None:
         nbformat.write(nb, path)
     record = {"notebook": path.stem, "seed": seed, "seconds": round(seconds, 1), "error": error,
