@@ -36,6 +36,8 @@ Usage (from the repository root, the course's .venv; about 10 minutes per schedu
     python benchmarks/translator_schedule.py --schedules warmup --learning-rate 2e-3 --seed 2 --log-every 200
     python benchmarks/translator_schedule.py --schedules warmup-cosine --learning-rate 2e-3 \
         --decoders luong-no-feeding bahdanau luong --json placement.json --heatmaps placement.png
+    python benchmarks/translator_schedule.py --schedules warmup-cosine --learning-rate 2e-3 \
+        --decoders bahdanau luong --saved artifacts/06_spa_eng_translator.keras --json placement.json
 
 A script, not a test: it asserts nothing.
 """
@@ -153,10 +155,22 @@ def main(argv=None):
     parser.add_argument("--decoders", nargs="+", default=["luong-no-feeding"], choices=DECODERS)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--heatmaps", type=Path, default=None, help="draw validation attention maps here (.png)")
+    parser.add_argument("--saved", type=Path, default=None,
+                        help="also score a saved translator (e.g. notebook 06's .keras) on the same validation split")
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     split = leak_free_split(load_spa_eng(), n_test=2_000, n_validation=2_000, seed=args.seed)
     results, models = [], {}
+    if args.saved:  # trained elsewhere (its training time is in its notebook): validation BLEU and speed
+        saved = keras.saving.load_model(args.saved)
+        spanish, references = split["validation"].spanish.tolist(), [[e] for e in split["validation"].english]
+        start = time.perf_counter()
+        score = bleu(saved.translate(spanish), references).score
+        seconds = time.perf_counter() - start
+        print(f"{args.saved.name}: greedy validation BLEU {score:.2f} ({seconds:.0f} s to translate {len(spanish):,})")
+        results.append({"decoder": f"saved: {args.saved.name}", "parameters": saved.count_params(),
+                        "epochs": [{"validation_bleu": score, "translate_seconds": round(seconds, 1)}]})
+        models["saved", args.saved.stem] = saved
     for decoder in args.decoders:
         for schedule in args.schedules:
             result, models[decoder, schedule] = run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
@@ -183,8 +197,9 @@ def draw_heatmaps(models: dict, validation, path: Path, sentences: int = 3):
     for row, ((decoder, schedule), model) in zip(axes, models.items()):
         texts, tokens, weights = model.translate(chosen, return_attention=True)
         for ax, sentence, text, toks, w in zip(row, chosen, texts, tokens, weights):
+            name = "luong-no-feeding (saved)" if decoder == "saved" else decoder
             attention_heatmap(w, x_labels=preprocess(sentence).split(), y_labels=(toks + ["[END]"])[: len(w)],
-                              ax=ax, annotate=False, title=f"{decoder}: {text}", xlabel="Spanish", ylabel="English")
+                              ax=ax, annotate=False, title=f"{name}: {text}", xlabel="Spanish", ylabel="English")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
 

@@ -6,7 +6,8 @@ notebook loads the models the notebooks saved (COURSE_ARTIFACTS_DIR, default art
 Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` Python package
 (its own browser download is not used). Locally the tests skip, saying why, when Chromium or the
 saved models are missing; under ``CI=true`` they fail instead. On failure a screenshot is saved
-in ``browser_tests/screenshots/`` (git-ignored).
+in ``browser_tests/screenshots/`` (git-ignored); with ``COURSE_SCREENSHOTS=1`` after every test, to
+look at what a learner sees.
 """
 from __future__ import annotations
 
@@ -134,7 +135,8 @@ def browser():
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.failed and report.when in ("setup", "call"):
+    keep = report.failed or (os.environ.get("COURSE_SCREENSHOTS") == "1" and report.when == "call")
+    if keep and report.when in ("setup", "call"):
         page = getattr(item, "_course_page", None)
         if page is not None:
             SCREENSHOTS.mkdir(exist_ok=True)
