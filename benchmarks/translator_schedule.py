@@ -57,9 +57,9 @@ import keras  # noqa: E402
 
 from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng  # noqa: E402
 from helpers.metrics import bleu  # noqa: E402
-from helpers.models import RecurrentAttentionTranslator, Translator, teacher_forcing  # noqa: E402
+from helpers.models import RecurrentAttentionTranslator, Translator, compile_translator, teacher_forcing  # noqa: E402
 from helpers.text import make_vocabulary  # noqa: E402
-from helpers.training import compile_model, masked_accuracy, sequence_loss, warmup_cosine  # noqa: E402
+from helpers.training import warmup_cosine  # noqa: E402
 
 # Notebook 06's configuration.
 SEED, SOURCE_VOCAB, TARGET_VOCAB, EMBED_DIM, UNITS = 0, 8_000, 6_000, 256, 256
@@ -113,6 +113,17 @@ def make_translator(decoder: str, source_vocabulary, target_vocabulary):
     raise SystemExit(f"unknown decoder {decoder!r}; choose from {DECODERS}")
 
 
+def score_validation(model, validation, label: str) -> dict:
+    """Greedy validation BLEU (each pair's one reference, as notebook 06 scores it) and the
+    seconds the translation took; prints both after ``label``."""
+    spanish, references = validation.spanish.tolist(), [[e] for e in validation.english]
+    start = time.perf_counter()
+    score = bleu(model.translate(spanish), references).score
+    seconds = time.perf_counter() - start
+    print(f"{label} greedy validation BLEU {score:.2f} ({seconds:.0f} s to translate {len(spanish):,})", flush=True)
+    return {"validation_bleu": score, "translate_seconds": round(seconds, 1)}
+
+
 def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed: int = SEED,
         warmup_steps: int = 0, log_every: int = 0, decoder: str = "luong-no-feeding"):
     train, validation = split["train"], split["validation"]
@@ -123,22 +134,16 @@ def run(split, schedule: str, epochs: int, peak: float = LEARNING_RATE, *, seed:
     batches = length_bucketed_dataset(data[:2], data[2], batch_size=BATCH_SIZE, seed=seed)
     helpers.set_seed(seed)
     rate = learning_rate(schedule, epochs * len(batches), peak, warmup_steps)
-    model = compile_model(make_translator(decoder, source_vocabulary, target_vocabulary), loss=sequence_loss(), learning_rate=rate, clipnorm=5.0, metrics=[masked_accuracy])
+    model = compile_translator(make_translator(decoder, source_vocabulary, target_vocabulary), rate)
     callbacks = [LossLog(log_every)] if log_every else []
-    spanish, references = validation.spanish.tolist(), [[e] for e in validation.english]
     rows, seconds = [], 0.0
     for epoch in range(epochs):
         start = time.perf_counter()
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=2, shuffle=False, callbacks=callbacks)
         seconds += time.perf_counter() - start
-        start = time.perf_counter()
-        score = bleu(model.translate(spanish), references).score
-        translate_seconds = time.perf_counter() - start
-        rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), "validation_bleu": score,
-                     "translate_seconds": round(translate_seconds, 1)})
-        print(f"{decoder} {schedule} {peak:g} seed {seed}: epoch {epoch + 1}, {seconds:.0f} s of training, "
-              f"greedy validation BLEU {score:.2f} ({translate_seconds:.0f} s to translate {len(spanish):,})",
-              flush=True)
+        scored = score_validation(model, validation, f"{decoder} {schedule} {peak:g} seed {seed}: epoch {epoch + 1}, "
+                                  f"{seconds:.0f} s of training,")
+        rows.append({"epoch": epoch + 1, "training_seconds": round(seconds, 1), **scored})
     result = {"decoder": decoder, "schedule": schedule, "learning_rate": peak, "seed": seed,
               "warmup_steps": warmup_steps, "parameters": model.count_params(), "epochs": rows}
     return result, model
@@ -163,17 +168,12 @@ def main(argv=None):
     results, models = [], {}
     if args.saved:  # trained elsewhere (its training time is in its notebook): validation BLEU and speed
         saved = keras.saving.load_model(args.saved)
-        spanish, references = split["validation"].spanish.tolist(), [[e] for e in split["validation"].english]
-        start = time.perf_counter()
-        score = bleu(saved.translate(spanish), references).score
-        seconds = time.perf_counter() - start
-        print(f"{args.saved.name}: greedy validation BLEU {score:.2f} ({seconds:.0f} s to translate {len(spanish):,})")
         results.append({"decoder": f"saved: {args.saved.name}", "parameters": saved.count_params(),
-                        "epochs": [{"validation_bleu": score, "translate_seconds": round(seconds, 1)}]})
-        models["saved", args.saved.stem] = saved
+                        "epochs": [score_validation(saved, split["validation"], f"{args.saved.name}:")]})
+        models["luong-no-feeding (saved)"] = saved
     for decoder in args.decoders:
         for schedule in args.schedules:
-            result, models[decoder, schedule] = run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
+            result, models[decoder if len(args.schedules) == 1 else f"{decoder}, {schedule}"] = run(split, schedule, args.epochs, args.learning_rate, seed=args.seed,
                                                     warmup_steps=args.warmup_steps, log_every=args.log_every,
                                                     decoder=decoder)
             results.append(result)
@@ -184,7 +184,8 @@ def main(argv=None):
 
 
 def draw_heatmaps(models: dict, validation, path: Path, sentences: int = 3):
-    """One row per model: the greedy attention of the same few 6-10-token validation sentences."""
+    """One row per model (``{name: model}``): the greedy attention of the same few 6-10-token
+    validation sentences."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -194,10 +195,9 @@ def draw_heatmaps(models: dict, validation, path: Path, sentences: int = 3):
     lengths = validation.source.str.split().str.len()
     chosen = validation[(lengths >= 6) & (lengths <= 10)].drop_duplicates("source").head(sentences).spanish.tolist()
     fig, axes = plt.subplots(len(models), sentences, figsize=(5 * sentences, 4.2 * len(models)), squeeze=False)
-    for row, ((decoder, schedule), model) in zip(axes, models.items()):
+    for row, (name, model) in zip(axes, models.items()):
         texts, tokens, weights = model.translate(chosen, return_attention=True)
         for ax, sentence, text, toks, w in zip(row, chosen, texts, tokens, weights):
-            name = "luong-no-feeding (saved)" if decoder == "saved" else decoder
             attention_heatmap(w, x_labels=preprocess(sentence).split(), y_labels=(toks + ["[END]"])[: len(w)],
                               ax=ax, annotate=False, title=f"{name}: {text}", xlabel="Spanish", ylabel="English")
     fig.tight_layout()

@@ -7,8 +7,7 @@ import helpers
 import keras
 from keras import ops
 
-from helpers.models import stepwise_loss, teacher_forcing
-from helpers.models import RecurrentAttentionTranslator
+from helpers.models import RecurrentAttentionTranslator, stepwise_loss, teacher_forcing
 from helpers.text import make_vocabulary
 from helpers.training import sequence_loss
 
@@ -25,7 +24,7 @@ def tiny(placement, seed=0):
 
 
 def by_hand(model, source_ids, decoder_inputs):
-    """The decoder's equations of helpers.models.placement, one step at a time, in NumPy-land."""
+    """The decoder's equations of helpers.models.placement, one step at a time, with the model's own layers."""
     H, h, mask = model.encode(source_ids)
     s = ops.convert_to_numpy(h)[:, :model.units]
     fed = np.zeros_like(s)

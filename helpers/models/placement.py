@@ -83,8 +83,7 @@ class RecurrentAttentionTranslator(Translator):
                                               return_attention_scores=True)
             return context[:, 0], weights[:, 0]
 
-        def step(carry, inputs):
-            x_t, real_t = inputs
+        def step(carry, x_t, real_t):  # one decoder step: new carry, (output (B, U), weights (B, Ts))
             if self.placement == "bahdanau":
                 context, weights = attend(carry)  # query: s_{t-1}
                 s_t = self.decoder_rnn(ops.concatenate([x_t, context], -1), [carry], training=training)[0]
@@ -100,11 +99,11 @@ class RecurrentAttentionTranslator(Translator):
             return new, (output, weights)
 
         if not self.decoder_rnn.built:  # create the step's weights outside the loop, once
-            step(state, (embedded[:, 0], real[:, 0]))
+            step(state, embedded[:, 0], real[:, 0])
         steps = tf.shape(decoder_inputs)[1]
 
         def body(t, carry, outputs, weights):
-            carry, (output, weight) = step(carry, (embedded[:, t], real[:, t]))
+            carry, (output, weight) = step(carry, embedded[:, t], real[:, t])
             return t + 1, carry, outputs.write(t, output), weights.write(t, weight)
 
         arrays = (tf.TensorArray(embedded.dtype, size=steps), tf.TensorArray(embedded.dtype, size=steps))
