@@ -32,8 +32,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from helpers.data import load_imdb  # noqa: E402
-from helpers.data import length_bucketed_dataset  # noqa: E402
-from helpers.models import COURSE, ORIGINAL, build_classifier, evaluate_ids, make_encoder  # noqa: E402
+from helpers.models import COURSE, ORIGINAL, build_classifier, evaluate_ids, make_encoder, training_data  # noqa: E402
 from helpers.text import encode_cached  # noqa: E402
 from helpers.training import EpochTimer, compile_model  # noqa: E402
 
@@ -59,11 +58,7 @@ def run(config, train, test, epochs, seed, cache):
     x_train, _, _ = encode_cached(encoder, train.text, cache, f"bench_{config.name}_train")
     x_test, _, _ = encode_cached(encoder, test.text, cache, f"bench_{config.name}_test")
     y_train, y_test = train.label.to_numpy("float32"), test.label.to_numpy()
-    if config.bucketed:
-        data = length_bucketed_dataset(x_train, y_train, batch_size=config.batch_size, seed=seed)
-    else:  # every review padded to max_len, as in the tutorials
-        data = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
-                .shuffle(len(x_train), seed=seed).batch(config.batch_size).prefetch(2))
+    data = training_data(config, x_train, y_train, seed)
     model = build_classifier(config, name=config.name)
     steps = len(data) * epochs
     compile_model(model, loss="binary_crossentropy", learning_rate=config.learning_rate_for(steps),

@@ -25,7 +25,7 @@ import numbers
 
 from helpers.runtime import artifacts_dir
 
-__all__ = ["Outcomes", "OUTCOMES_FOLDER"]
+__all__ = ["Outcomes", "OUTCOMES_FOLDER", "stored_records"]
 
 OUTCOMES_FOLDER = "outcomes"
 
@@ -41,6 +41,7 @@ class Outcomes:
         if not isinstance(notebook, str) or not notebook.strip():
             raise ValueError(f"notebook must be a non-empty name, got {notebook!r}.")
         self.notebook, self.seed, self.checks = notebook, int(seed), []
+        self.measurements = {}
 
     def _add(self, name, value, op, threshold, passed):
         if any(check["name"] == name for check in self.checks):
@@ -68,6 +69,13 @@ class Outcomes:
         """Check a fact that has no margin (an identity, a property of the data)."""
         self._add(name, None, "holds", None, bool(condition))
 
+    def measured(self, name: str, value) -> None:
+        """Record a number that is reported, not checked (e.g. training seconds, which measure the
+        machine): it goes into the record's ``measurements``, which later runs can tabulate."""
+        if name in self.measurements:
+            raise ValueError(f"Measurement {name!r} is recorded twice.")
+        self.measurements[name] = self._number(name, value)
+
     def table(self) -> str:
         """The checks as aligned text lines: name, value, comparison, verdict."""
         width = max((len(c["name"]) for c in self.checks), default=0)
@@ -86,7 +94,8 @@ class Outcomes:
         if not self.checks:
             raise ValueError("No outcome was checked.")
         print(self.table())
-        record = {"notebook": self.notebook, "seed": self.seed, "checks": self.checks}
+        record = {"notebook": self.notebook, "seed": self.seed, "checks": self.checks,
+                  "measurements": self.measurements}
         folder = artifacts_dir() / OUTCOMES_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{self.notebook}.json").write_text(json.dumps(record, indent=1))
@@ -95,3 +104,15 @@ class Outcomes:
             raise AssertionError(f"{len(failed)} outcome check(s) failed: {failed}")
         print(f"All {len(self.checks)} outcome checks passed.")
         return record
+
+
+def stored_records(notebook: str, folder) -> list[dict]:
+    """The outcome records of ``notebook`` kept for every seed under ``folder``
+    (``benchmarks/margins/seed<N>/<notebook>.json``, written by ``benchmarks/outcome_margins.py``),
+    sorted by seed; ``[]`` when the folder does not exist (e.g. on Colab)."""
+    from pathlib import Path
+
+    records = []
+    for path in sorted(Path(folder).glob(f"seed*/{notebook}.json")):
+        records.append(json.loads(path.read_text()))
+    return sorted(records, key=lambda r: r["seed"])

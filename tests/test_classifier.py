@@ -112,7 +112,11 @@ def test_original_and_course_configs():
     assert (MD.ORIGINAL.batch_size, MD.ORIGINAL.learning_rate, MD.ORIGINAL.bucketed) == (256, 1e-3,
                                                                                      False)
     assert MD.COURSE.lstm_layers == MD.ORIGINAL.lstm_layers and MD.COURSE.bucketed
-    assert MD.COURSE.vocab_size == MD.ORIGINAL.vocab_size == 10_000
+    assert MD.ORIGINAL.vocab_size == 10_000 and MD.ORIGINAL.embed_dim == 128   # the tutorials'
+    assert (MD.COURSE.vocab_size, MD.COURSE.embed_dim) == (30_000, 256)        # chosen on validation
+    assert MD.COURSE.pooling == "attention" and MD.POOLINGS == ("attention", "mean")
+    with pytest.raises(ValueError, match="pooling"):
+        MD.COURSE.replace(pooling="max")
 
 
 def test_compile_with_schedule_and_train_step(classifier, encoder):

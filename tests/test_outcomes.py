@@ -57,3 +57,24 @@ def test_bad_use(artifacts):
     outcomes.at_least("accuracy", 1.0, 0.9)
     with pytest.raises(ValueError, match="twice"):
         outcomes.at_least("accuracy", 1.0, 0.9)
+
+
+def test_measurements_are_recorded_not_checked_and_read_back_per_seed(artifacts, tmp_path):
+    from helpers.outcomes import stored_records
+
+    for seed, seconds in ((2, 120.0), (0, 100.0)):
+        outcomes = Outcomes("99_demo", seed=seed)
+        outcomes.at_least("accuracy", 0.91, 0.9)
+        outcomes.measured("training seconds", seconds)
+        with pytest.raises(ValueError, match="twice"):
+            outcomes.measured("training seconds", 1.0)
+        with pytest.raises(TypeError, match="real number"):
+            outcomes.measured("nothing", float("nan"))
+        record = outcomes.finish()
+        assert len(record["checks"]) == 1          # a measurement is no check
+        folder = tmp_path / "margins" / f"seed{seed}"
+        folder.mkdir(parents=True)
+        (folder / "99_demo.json").write_text(json.dumps(record))
+    records = stored_records("99_demo", tmp_path / "margins")
+    assert [(r["seed"], r["measurements"]["training seconds"]) for r in records] == [(0, 100.0), (2, 120.0)]
+    assert stored_records("99_demo", tmp_path / "absent") == []

@@ -10,7 +10,7 @@
 
 Notation (README, "Notation"): ``h`` the BiLSTM states (keys/values), ``a`` the weights.
 
-May import: ``keras``, ``tensorflow``, :mod:`helpers.exercises._grading`.
+May import: ``keras``, ``tensorflow``, :mod:`helpers.explain`, :mod:`helpers.exercises._grading`.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import numpy as np
 
 import tensorflow as tf  # already imported (quietly) by `import helpers`
 
+from helpers.explain.parts import ClassifierParts
 from helpers.exercises._grading import Verdict, Wrong, as_array, call_learner, first_match, grader, same
 
 __all__ = ["embedding_gradients", "check_saliency"]
@@ -26,9 +27,8 @@ __all__ = ["embedding_gradients", "check_saliency"]
 def embedding_gradients(classifier, ids):
     """Gradients of ``P(positive)`` with respect to the token embeddings.
 
-    Re-runs ``classifier`` (built by :func:`helpers.models.build_classifier`, layers named
-    ``embedding``, ``bilstm_1`` .. ``bilstm_n``, ``query``, ``attention``, ``dense``, ``dropout``,
-    ``probability``) layer by layer in inference mode, with the embeddings watched.
+    Re-runs ``classifier`` (built by :func:`helpers.models.build_classifier`) layer by layer in
+    inference mode (:class:`helpers.explain.ClassifierParts`), with the embeddings watched.
 
     Args:
         classifier: the trained Keras classifier.
@@ -41,20 +41,11 @@ def embedding_gradients(classifier, ids):
     ids = tf.constant(np.asarray(ids, dtype="int32"))
     if len(ids.shape) != 2:
         raise ValueError(f"ids must have shape (B, T), got {tuple(ids.shape)}.")
-    mask = tf.not_equal(ids, 0)
-    layer = classifier.get_layer
-    n_lstm = sum(1 for lay in classifier.layers if lay.name.startswith("bilstm_"))
-    embedded = layer("embedding")(ids)
+    parts = ClassifierParts(classifier)
+    embedded = parts.embed(ids)
     with tf.GradientTape() as tape:
         tape.watch(embedded)
-        x = embedded
-        for i in range(1, n_lstm):
-            x = layer(f"bilstm_{i}")(x, mask=mask, training=False)
-        x, forward_h, _, backward_h, _ = layer(f"bilstm_{n_lstm}")(x, mask=mask, training=False)
-        query = layer("query")([forward_h, backward_h])
-        context, weights = layer("attention")(query, x, value_mask=mask, return_attention_scores=True)
-        hidden = layer("dropout")(layer("dense")(context), training=False)
-        probability = layer("probability")(hidden)[:, 0]
+        probability, weights = parts.head(embedded, tf.not_equal(ids, 0))
     gradients = tape.gradient(probability, embedded)
     return probability.numpy(), gradients.numpy(), embedded.numpy(), weights.numpy()
 

@@ -1,4 +1,4 @@
-"""Which words decided? Explanations of the IMDB classifier (notebooks 05, 07).
+"""Which words did the IMDB classifier attend to? (notebook 05)
 
 * :class:`Explainer`: the probability and the per-word attention weights for raw text, with an
   HTML view (:func:`helpers.plots.highlight_html`) that never raises on bad input;
@@ -37,6 +37,7 @@ class Explainer:
     def __init__(self, encoder: ReviewEncoder, classifier: keras.Model):
         check_encoder(encoder)
         self.encoder = encoder
+        self.classifier = classifier
         self.net = attention_model(classifier)
         self.vocab = encoder.vocabulary()
 

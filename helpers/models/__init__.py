@@ -5,7 +5,8 @@
 * :mod:`helpers.models.digits`: notebook 01's digit-reversal experiment, repeated in 04;
 * :mod:`helpers.models.dates`: the date translator's vocabularies and :func:`translate_dates` (04);
 * :mod:`helpers.models.column`: the hidden-column models (03);
-* :mod:`helpers.models.classifier`: the IMDB classifier (05, 07);
+* :mod:`helpers.models.classifier`: the IMDB classifier (05, 07), and
+  :mod:`helpers.models.baselines`: its bag-of-words baseline, TF-IDF + logistic regression (07);
 * :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06), and
   :mod:`helpers.models.translator_search`: its decoding to cased English, and
   :mod:`helpers.models.placement`: :class:`RecurrentAttentionTranslator`, the same translator with
@@ -15,8 +16,10 @@ May import: everything below it (:mod:`helpers.runtime`, :mod:`helpers.data`,
 :mod:`helpers.text`, :mod:`helpers.metrics`, :mod:`helpers.layers`, :mod:`helpers.training`,
 :mod:`helpers.decoding`); nothing above (explain, outcomes, exercises, widgets).
 """
-from helpers.models.classifier import (COURSE, ORIGINAL, ClassifierConfig, attention_model, build_classifier,
-                                       evaluate_ids, export_model, make_encoder, predict_texts)
+from helpers.models.baselines import fit_tfidf_baseline
+from helpers.models.classifier import (COURSE, ORIGINAL, POOLINGS, ClassifierConfig, attention_model,
+                                       build_classifier, evaluate_ids, export_model, make_encoder,
+                                       predict_texts, train_classifier, training_data)
 from helpers.models.column import build_attention_after_lstm, build_attention_pooling, mean_attention
 from helpers.models.dates import date_vocabularies, load_date_translator, translate_dates
 from helpers.models.digits import ReversalResult, train_digit_reversal
@@ -26,7 +29,7 @@ from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, compile_tra
 from helpers.models.placement import PLACEMENTS, RecurrentAttentionTranslator
 
 __all__ = [
-    "ATTENTION_SCORES", "COURSE", "ClassifierConfig", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
+    "ATTENTION_SCORES", "COURSE", "fit_tfidf_baseline", "POOLINGS", "ClassifierConfig", "train_classifier", "training_data", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
     "PLACEMENTS", "RecurrentAttentionTranslator", "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
     "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq", "compile_translator",
     "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",
