@@ -234,6 +234,7 @@ def _course_models():
     models["05_classifier"] = (classifier, [ids])
     models["05_attention_model"] = (hm.attention_model(classifier), [ids])
     models["05_export"] = (hm.export_model(encoder, classifier), [np.array(texts)[:, None]])
+    models["07_mean_pooled"] = (hm.build_classifier(config.replace(pooling="mean"), name="mean"), [ids])
 
     spanish, english = ["¿ dónde está ?", "hola amigo"], ["where is it ?", "hi friend"]
     tr = compile_model(hm.Translator(ht.make_vocabulary(spanish, 30), ht.make_vocabulary(english, 30),
@@ -242,6 +243,13 @@ def _course_models():
     tr.build()
     src_ids, dec_in, _ = hm.teacher_forcing(tr, spanish, english)
     models["06_translator"] = (tr, [src_ids, dec_in])
+    transformer = compile_model(hm.TransformerTranslator(ht.make_vocabulary(spanish, 30),
+                                                         ht.make_vocabulary(english, 30), num_layers=1,
+                                                         d_model=8, num_heads=2, d_ff=16),
+                                loss=sequence_loss(), metrics=[masked_accuracy])
+    transformer.build()
+    src_ids, dec_in, _ = hm.teacher_forcing(transformer, spanish, english)
+    models["08_transformer"] = (transformer, [src_ids, dec_in])
 
     x = rng.standard_normal((4, 6, 2)).astype("float32")
     after, after_weights = hm.build_attention_after_lstm(6, 2, lstm_units=4, attention_units=3)

@@ -10,7 +10,10 @@
 * :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06), and
   :mod:`helpers.models.translator_search`: its decoding to cased English, and
   :mod:`helpers.models.placement`: :class:`RecurrentAttentionTranslator`, the same translator with
-  the attention inside the recurrence, placed as Bahdanau et al. or Luong et al. (input feeding) did.
+  the attention inside the recurrence, placed as Bahdanau et al. or Luong et al. (input feeding) did;
+* :mod:`helpers.models.transformer`: :class:`TransformerTranslator` (pre-norm encoder-decoder on
+  :class:`helpers.layers.MultiHeadAttention`, 06's vocabularies and decoding; for 08), and
+  :mod:`helpers.models.transformer_decoding`: its incremental (KV-cache) and recompute decoding.
 
 May import: everything below it (:mod:`helpers.runtime`, :mod:`helpers.data`,
 :mod:`helpers.text`, :mod:`helpers.metrics`, :mod:`helpers.layers`, :mod:`helpers.training`,
@@ -25,10 +28,12 @@ from helpers.models.dates import date_vocabularies, load_date_translator, transl
 from helpers.models.digits import ReversalResult, train_digit_reversal
 from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
                                     greedy_decoder_for, make_attention, teacher_forcing_arrays)
+from helpers.models.transformer import ACTIVATIONS, DecoderBlock, EncoderBlock, TiedOutput, TransformerTranslator
 from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, compile_translator, stepwise_loss, teacher_forcing
 from helpers.models.placement import PLACEMENTS, RecurrentAttentionTranslator
 
 __all__ = [
+    "ACTIVATIONS", "DecoderBlock", "EncoderBlock", "TiedOutput", "TransformerTranslator",
     "ATTENTION_SCORES", "COURSE", "fit_tfidf_baseline", "POOLINGS", "ClassifierConfig", "train_classifier", "training_data", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
     "PLACEMENTS", "RecurrentAttentionTranslator", "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
     "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq", "compile_translator",
