@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from lab_pages import run_fixture_notebook
+
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # as in conftest.py
 
 SETUP = """\
@@ -86,20 +88,13 @@ def page(browser, jupyter_lab):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (SETUP, WIDGET)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, jupyter_lab["root"] / "faithfulness_fixture.ipynb")
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
     started = time.perf_counter()
-    page.goto(f"{jupyter_lab['url']}/lab/tree/faithfulness_fixture.ipynb?token={jupyter_lab['token']}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=TIMEOUT_MS)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page = run_fixture_notebook(browser, jupyter_lab, "faithfulness_fixture.ipynb",
+                                {"width": 1280, "height": 1000}, TIMEOUT_MS)
     page.locator(NAME).locator("[data-update]").wait_for(timeout=TIMEOUT_MS)
     print(f"fixture notebook ran in {time.perf_counter() - started:.0f} s")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from lab_pages import run_fixture_notebook
+
 SETUP = """\
 import helpers
 import keras
@@ -153,22 +155,15 @@ FIRST_ANSWERS: dict[str, dict] = {}  # what each widget showed right after Run A
 @pytest.fixture(scope="module")
 def page(browser, jupyter_lab):
     _write_fixture(jupyter_lab["root"])
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
     started = time.perf_counter()
-    page.goto(f"{jupyter_lab['url']}/lab/tree/widgets_fixture.ipynb?token={jupyter_lab['token']}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=TIMEOUT_MS)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page = run_fixture_notebook(browser, jupyter_lab, "widgets_fixture.ipynb",
+                                {"width": 1280, "height": 900}, TIMEOUT_MS)
     for name in WIDGETS:
         widget(page, name).locator("[data-update]").wait_for(timeout=TIMEOUT_MS)
     FIRST_ANSWERS.update({name: shown(page, name) for name in WIDGETS})
     print(f"fixture notebook ran in {time.perf_counter() - started:.0f} s")
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -113,7 +113,7 @@ def test_original_and_course_configs():
                                                                                      False)
     assert MD.COURSE.lstm_layers == MD.ORIGINAL.lstm_layers and MD.COURSE.bucketed
     assert MD.ORIGINAL.vocab_size == 10_000 and MD.ORIGINAL.embed_dim == 128   # the tutorials'
-    assert (MD.COURSE.vocab_size, MD.COURSE.embed_dim) == (30_000, 256)        # chosen on validation
+    assert (MD.COURSE.vocab_size, MD.COURSE.embed_dim) == (30_000, 128)        # chosen on validation
     assert MD.COURSE.pooling == "attention" and MD.POOLINGS == ("attention", "mean")
     with pytest.raises(ValueError, match="pooling"):
         MD.COURSE.replace(pooling="max")

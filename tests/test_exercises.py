@@ -283,3 +283,52 @@ def test_non_callable_and_printed_verdicts(capsys):
     assert "✗ not yet (length penalty)" in capsys.readouterr().out
     correct = check_length_penalty(lambda lp, n, alpha=0.6: lp / ((5 + n) / 6) ** alpha)
     assert str(correct).startswith("✓ correct")
+
+
+# ------------------------------------------------------------------------ 07: faithfulness
+def comprehensiveness(p_full, p_erased, *, per_class=True, sign=1, threshold=0.5):
+    if not per_class:
+        return sign * (p_full - p_erased)
+    positive = p_full >= threshold
+    return sign * (np.where(positive, p_full, 1 - p_full) - np.where(positive, p_erased, 1 - p_erased))
+
+
+def test_comprehensiveness_grader():
+    from helpers.exercises import check_comprehensiveness
+
+    expect(check_comprehensiveness(comprehensiveness), "ok")
+    expect(check_comprehensiveness(lambda a, b: comprehensiveness(a, b, per_class=False)), "positive_only", "1 - P")
+    expect(check_comprehensiveness(lambda a, b: comprehensiveness(a, b, sign=-1)), "reversed", "leaves")
+    expect(check_comprehensiveness(lambda a, b: np.abs(a - b)), "absolute", "negative")
+    expect(check_comprehensiveness(lambda a, b: comprehensiveness(a, b, threshold=0.51)), "threshold", ">= 0.5")
+    expect(check_comprehensiveness(lambda a, b: a[:3]), "wrong_shape", "one number per review")
+    expect(check_comprehensiveness(lambda a, b: 1 / 0), "raised", "ZeroDivisionError")
+
+
+def integrated_gradients(gradient_at, embedded, steps, *, points="mid", times_input=True, average=True):
+    k = np.arange(1, steps + 1)
+    alphas = {"mid": (k - 0.5) / steps, "right": k / steps, "left": (k - 1) / steps}[points]
+    total = sum(gradient_at(a * embedded) for a in alphas) / (steps if average else 1)
+    return ((embedded if times_input else 1) * total).sum(-1)
+
+
+def test_integrated_gradients_grader():
+    from helpers.exercises import check_integrated_gradients
+
+    expect(check_integrated_gradients(integrated_gradients), "ok")
+    expect(check_integrated_gradients(lambda g, x, m: integrated_gradients(g, x, m, points="right")),
+           "right_endpoints", "midpoint")
+    expect(check_integrated_gradients(lambda g, x, m: integrated_gradients(g, x, m, points="left")),
+           "left_endpoints", "midpoints")
+    expect(check_integrated_gradients(lambda g, x, m: integrated_gradients(g, x, m, times_input=False)),
+           "no_input", "multiply")
+    expect(check_integrated_gradients(lambda g, x, m: (x * g(x)).sum(-1)), "gradient_x_input", "path")
+    expect(check_integrated_gradients(lambda g, x, m: x * g(x)), "wrong_shape", "axis=-1")
+    expect(check_integrated_gradients(lambda g, x, m: integrated_gradients(g, x, m, average=False)),
+           "not_averaged", "divide")
+    # the toy model's integrated gradients add up to P(x) - P(0) (completeness), as they must
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 4, 3)) * 0.7, rng.standard_normal(3)
+    from helpers.exercises.faithfulness import _toy_gradient
+    p = lambda z: 1 / (1 + np.exp(-(w * z ** 2).sum(axis=(1, 2))))
+    np.testing.assert_allclose(integrated_gradients(_toy_gradient(w), x, 400).sum(1), p(x) - p(0 * x), atol=1e-4)

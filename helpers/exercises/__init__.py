@@ -23,6 +23,8 @@ grader                                    notebook   the learner's function
 :func:`check_saliency`                    05         ``fn(gradients, embedded, ids) -> (B, T)``
 :func:`check_length_penalty`              06         ``fn(log_prob, length, alpha=0.6) -> score``
 :func:`check_clipped_precision`           06         ``fn(hypothesis, references, n) -> precision``
+:func:`check_comprehensiveness`           07         ``fn(p_full, p_erased) -> (N,)``
+:func:`check_integrated_gradients`        07         ``fn(gradient_at, embedded, steps) -> (B, T)``
 ========================================  =========  =============================================
 
 Symbols follow the README's "Notation" table. Importing this package only imports NumPy and
@@ -35,6 +37,8 @@ from helpers.exercises.attention import (check_additive_score, check_general_sco
                                          check_scaled_dot_product_attention)
 from helpers.exercises.encoder_decoder import check_teacher_forcing
 from helpers.exercises.explain import check_saliency, embedding_gradients
+from helpers.exercises.faithfulness import (check_comprehensiveness, check_integrated_gradients,
+                                           embedding_gradient_fn)
 from helpers.exercises.translation import check_clipped_precision, check_length_penalty
 
 __all__ = [
@@ -47,4 +51,7 @@ __all__ = [
     "embedding_gradients",
     "check_length_penalty",
     "check_clipped_precision",
+    "check_comprehensiveness",
+    "check_integrated_gradients",
+    "embedding_gradient_fn",
 ]
