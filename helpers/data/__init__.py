@@ -34,7 +34,7 @@ May import: :mod:`helpers.runtime`, :mod:`helpers.text`.
 from helpers.data._fetch import CACHE_ENV, MIRROR_ENV, DataArgumentError, DataError, cache_dir
 from helpers.data.dates import DATE_FORMATS, date_splits, generate_dates
 from helpers.data.imdb import load_imdb
-from helpers.data.batching import length_bucketed_dataset
+from helpers.data.batching import length_bucketed_dataset, length_sorted_batches
 from helpers.data.spa_eng import leak_free_split, load_spa_eng
 from helpers.data.synthetic import attention_column_data, digit_task
 
@@ -50,7 +50,7 @@ __all__ = [
     "digit_task",
     "generate_dates",
     "leak_free_split",
-    "length_bucketed_dataset",
+    "length_bucketed_dataset", "length_sorted_batches",
     "load_imdb",
     "load_spa_eng",
 ]

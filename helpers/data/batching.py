@@ -46,6 +46,17 @@ def _trim(batch: np.ndarray) -> np.ndarray:
     return batch[:, : max(int(used[-1]) + 1 if used.size else 1, 1)]
 
 
+def length_sorted_batches(ids: np.ndarray, batch_size: int):
+    """For inference: ``(indices, width)`` per batch of right-padded ``ids (N, T)`` sorted by
+    length (stable), ``width`` being the batch's longest review (at least 1), so each batch can
+    be cut to ``ids[indices, :width]``."""
+    lengths = (np.asarray(ids) != 0).sum(axis=1)
+    order = np.argsort(lengths, kind="stable")
+    for s in range(0, len(order), batch_size):
+        indices = order[s : s + batch_size]
+        yield indices, max(int(lengths[indices].max()), 1)
+
+
 def length_bucketed_dataset(features, targets, *, batch_size: int = 64, shuffle: bool = True,
                             seed: int = 0, pool_batches: int = 50):
     """A ``tf.data.Dataset`` of ``(features, targets)`` batches, each padded to its own length.

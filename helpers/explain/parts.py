@@ -20,7 +20,7 @@ module gives them for any model with the two methods of :class:`TokenModel`:
 
 Padding (id 0) is never scored: its scores are ``-inf`` and its weights 0.
 
-May import: ``keras``, ``tensorflow``, :mod:`helpers.runtime`, :mod:`helpers.models`.
+May import: ``keras``, ``tensorflow``, :mod:`helpers.runtime`, :mod:`helpers.data`, :mod:`helpers.models`.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from typing import Callable, Protocol
 import numpy as np
 import tensorflow as tf
 
+from helpers.data.batching import length_sorted_batches
 from helpers.runtime import check_int, check_model
 
 __all__ = ["TokenModel", "ClassifierParts", "check_ids", "predict_ids", "gradient_x_input",
@@ -117,22 +118,13 @@ def check_ids(ids) -> np.ndarray:
     return ids.astype("int32")
 
 
-def _length_batches(ids: np.ndarray, batch_size: int):
-    """Index arrays of reviews of similar length, and each batch's width (its longest review)."""
-    lengths = (ids != 0).sum(axis=1)
-    order = np.argsort(lengths, kind="stable")
-    for s in range(0, len(ids), batch_size):
-        idx = order[s : s + batch_size]
-        yield idx, max(int(lengths[idx].max()), 1)
-
-
-def _run(model, ids, batch_size, fn):
+def _run(ids, batch_size, fn):
     """``fn(ids_batch (B, width)) -> list of arrays (B, ...)`` over length batches, put back
     in the original order (arrays over tokens padded to ``ids``' width)."""
     ids = check_ids(ids)
     batch_size = check_int("batch_size", batch_size, 1)
     outputs = None
-    for idx, width in _length_batches(ids, batch_size):
+    for idx, width in length_sorted_batches(ids, batch_size):
         parts = [np.asarray(p) for p in fn(tf.constant(ids[idx, :width]))]
         if outputs is None:
             outputs = [np.zeros((len(ids),) + ((ids.shape[1],) if p.ndim == 2 else ()), p.dtype)
@@ -172,7 +164,7 @@ def predict_ids(model, ids, *, batch_size: int = 512, reweight: Callable | None 
     if len(np.asarray(ids)) == 0:
         return np.zeros((0,), np.float32)
     probability = _compiled(model, ("probability", reweight), _probability_fn(reweight))
-    return _run(model, ids, batch_size, lambda batch: [probability(batch)])[0]
+    return _run(ids, batch_size, lambda batch: [probability(batch)])[0]
 
 
 def _gradient_fn(parts):
@@ -194,7 +186,7 @@ def gradient_x_input(model, ids, *, batch_size: int = 256):
 
     Returns ``(probability (N,), scores (N, T))``; padding scores are ``-inf``.
     """
-    probability, raw = _run(model, ids, batch_size, _compiled(model, "gradient", _gradient_fn))
+    probability, raw = _run(ids, batch_size, _compiled(model, "gradient", _gradient_fn))
     raw[np.asarray(ids) == 0] = -np.inf
     return probability, raw
 
@@ -216,7 +208,7 @@ def attention_weights(model, ids, *, batch_size: int = 512):
     model without attention."""
     if not getattr(_parts(model), "has_attention", True):
         raise ValueError(_NO_ATTENTION)
-    return tuple(_run(model, ids, batch_size, _compiled(model, "weights", _weights_fn)))
+    return tuple(_run(ids, batch_size, _compiled(model, "weights", _weights_fn)))
 
 
 def _uniform(weights, mask):

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers.data.batching import length_bucketed_dataset
+from helpers.data.batching import length_bucketed_dataset, length_sorted_batches
 from helpers.layers import BahdanauAttention
 from helpers.runtime import check_int, check_learning_rate, check_model, check_strings
 from helpers.text.reviews import ReviewEncoder, check_encoder
@@ -265,14 +265,11 @@ def evaluate_ids(model: keras.Model, ids: np.ndarray, labels: np.ndarray,
         raise ValueError(f"{len(ids)} reviews but {len(labels)} labels.")
     batch_size = check_int("batch_size", batch_size, 1)
     lengths = (ids != 0).sum(axis=1)
-    order = np.argsort(lengths, kind="stable")
     net = attention_model(model) if with_attention else model
     probs = np.zeros(len(ids), np.float32)
     weights = [None] * len(ids)
     fn = tf.function(lambda x: net(x, training=False), reduce_retracing=True)
-    for s in range(0, len(ids), batch_size):
-        idx = order[s : s + batch_size]
-        width = max(int(lengths[idx].max()), 1)
+    for idx, width in length_sorted_batches(ids, batch_size):
         out = fn(tf.constant(ids[idx, :width]))
         if with_attention:
             p, w = out[0].numpy()[:, 0], out[1].numpy()
