@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_pages import run_fixture_notebook
+from lab_pages import run_fixture_notebook, wait_for_selectors
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # as in conftest.py
 
@@ -91,7 +91,7 @@ def page(browser, jupyter_lab):
     started = time.perf_counter()
     page = run_fixture_notebook(browser, jupyter_lab, "faithfulness_fixture.ipynb",
                                 {"width": 1280, "height": 1000}, TIMEOUT_MS)
-    page.locator(NAME).locator("[data-update]").wait_for(timeout=TIMEOUT_MS)
+    wait_for_selectors(page, [f"{NAME} [data-update]"], TIMEOUT_MS)
     print(f"fixture notebook ran in {time.perf_counter() - started:.0f} s")
     yield page
     page.context.close()

@@ -18,7 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from lab_pages import run_fixture_notebook
+from lab_pages import run_fixture_notebook, wait_for_selectors
 
 SETUP = """\
 import helpers
@@ -158,8 +158,7 @@ def page(browser, jupyter_lab):
     started = time.perf_counter()
     page = run_fixture_notebook(browser, jupyter_lab, "widgets_fixture.ipynb",
                                 {"width": 1280, "height": 900}, TIMEOUT_MS)
-    for name in WIDGETS:
-        widget(page, name).locator("[data-update]").wait_for(timeout=TIMEOUT_MS)
+    wait_for_selectors(page, [f".course-{name}-widget [data-update]" for name in WIDGETS], TIMEOUT_MS)
     FIRST_ANSWERS.update({name: shown(page, name) for name in WIDGETS})
     print(f"fixture notebook ran in {time.perf_counter() - started:.0f} s")
     yield page
@@ -275,7 +274,7 @@ def test_widgets_answer_after_a_page_reload(page):
     page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
                            timeout=30_000)
     page.reload()
-    widget(page, "date").locator("[data-update]").wait_for(timeout=TIMEOUT_MS)
+    wait_for_selectors(page, [".course-date-widget [data-update]"], TIMEOUT_MS)
     assert "run its cell again" in widget(page, "date").inner_text()
     info = type_and_enter(page, "date", "12/31/49")
     assert "→" in info["text"]
