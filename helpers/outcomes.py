@@ -25,7 +25,7 @@ import numbers
 
 from helpers.runtime import artifacts_dir
 
-__all__ = ["Outcomes", "OUTCOMES_FOLDER", "stored_records"]
+__all__ = ["Outcomes", "OUTCOMES_FOLDER", "stored_records", "stored_run"]
 
 OUTCOMES_FOLDER = "outcomes"
 
@@ -116,3 +116,20 @@ def stored_records(notebook: str, folder) -> list[dict]:
     for path in sorted(Path(folder).glob(f"seed*/{notebook}.json")):
         records.append(json.loads(path.read_text()))
     return sorted(records, key=lambda r: r["seed"])
+
+
+def stored_run(path, **wanted):
+    """The run in a benchmark's results file (JSON ``{"runs": [...]}``) whose entries equal
+    ``wanted`` (e.g. ``seed=0, config={...}``), or ``None`` when the file is absent (e.g. on
+    Colab) or holds no such run. A notebook uses it to reuse a comparison that a script in
+    ``benchmarks/`` measured with exactly the notebook's parameters, and runs the comparison
+    itself otherwise."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    for run in json.loads(path.read_text())["runs"]:
+        if all(run.get(key) == value for key, value in wanted.items()):
+            return run
+    return None

@@ -31,6 +31,7 @@ from helpers.data import (
     DataError,
     attention_column_data,
     date_splits,
+    held_out_dates,
     digit_task,
     generate_dates,
     load_imdb,
@@ -492,6 +493,21 @@ def test_date_splits_share_no_date():
     assert len(date_splits(0, 5)[1]) == 5 and len(date_splits(5, 0)[0]) == 5
     with pytest.raises(ValueError, match="n_test must be an integer >= 0"):
         date_splits(10, -2)
+
+
+def test_held_out_dates_never_repeat_a_training_date():
+    pool, _ = date_splits(3000, 100, seed=0)
+    repeated = {iso for _, iso in pool[:1000]} & {iso for _, iso in pool[-200:]}
+    assert repeated                             # drawn with replacement, the tail repeats training dates
+    train, validation = held_out_dates(pool, 1000, 200)
+    assert train == pool[:1000] and len(validation) == 200
+    assert not {iso for _, iso in train} & {iso for _, iso in validation}
+    assert set(validation) <= set(pool[1000:]) and validation[-1] == [p for p in pool if p[1] not in
+                                                                     {iso for _, iso in train}][-1]
+    with pytest.raises(ValueError, match="asked for 1,000 and 2,500"):
+        held_out_dates(pool, 1000, 2500)
+    with pytest.raises(ValueError, match="n_validation must be an integer >= 1"):
+        held_out_dates(pool, 1000, 0)
 
 
 # --------------------------------------------------------------------------- digit task

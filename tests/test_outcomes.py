@@ -78,3 +78,16 @@ def test_measurements_are_recorded_not_checked_and_read_back_per_seed(artifacts,
     records = stored_records("99_demo", tmp_path / "margins")
     assert [(r["seed"], r["measurements"]["training seconds"]) for r in records] == [(0, 100.0), (2, 120.0)]
     assert stored_records("99_demo", tmp_path / "absent") == []
+
+
+def test_stored_run_finds_only_a_run_with_every_wanted_entry(tmp_path):
+    from helpers.outcomes import stored_run
+
+    path = tmp_path / "results.json"
+    assert stored_run(path, seed=0) is None                      # no file (Colab): the notebook trains
+    runs = [{"seed": 0, "config": {"units": 8}, "bleu": 1.0}, {"seed": 1, "config": {"units": 8}, "bleu": 2.0}]
+    path.write_text(json.dumps({"runs": runs}))
+    assert stored_run(path, seed=1, config={"units": 8})["bleu"] == 2.0
+    assert stored_run(path, seed=1, config={"units": 16}) is None  # another size: not this notebook's run
+    assert stored_run(path, seed=2, config={"units": 8}) is None
+    assert stored_run(path, card={"seed": 0}) is None               # a key the runs lack never matches

@@ -266,3 +266,24 @@ def test_artifacts_dir(monkeypatch, tmp_path):
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     assert helpers.artifacts_dir() == tmp_path / "artifacts"
+
+
+def test_compare_scores_one_row_per_score_and_seed_reproducible_and_refuses_overlap():
+    from helpers.data import date_splits
+    from helpers.models import compare_scores, score_summary
+
+    train, validation = date_splits(300, 60, seed=0)
+    sizes = dict(units=8, embed_dim=4, batch_size=64, epochs=1)
+    runs = compare_scores(train, validation, [0, 1], scores=["dot", "general"], **sizes)
+    assert list(zip(runs.score, runs.seed)) == [("dot", 0), ("general", 0), ("dot", 1), ("general", 1)]
+    assert runs["exact match"].between(0, 1).all() and (runs["seconds / epoch"] > 0).all()
+    again = compare_scores(train, validation, [1], scores=["general"], **sizes)
+    assert again["exact match"].item() == runs["exact match"].iloc[3]      # seeded: the same run again
+    table = score_summary(runs)
+    assert list(table.index) == ["dot", "general"]
+    assert table.loc["dot", "exact_min"] == runs[runs.score == "dot"]["exact match"].min()
+    with pytest.raises(ValueError, match="share 10 calendar dates"):
+        compare_scores(train, train[:10], [0], scores=["dot"], **sizes)
+    same_day = [("another format", train[0][1])]
+    with pytest.raises(ValueError, match="share 1 calendar dates"):   # a date in another format is no held-out date
+        compare_scores(train, same_day, [0], scores=["dot"], **sizes)

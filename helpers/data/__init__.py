@@ -9,6 +9,7 @@ Generated tasks (deterministic from ``seed``, no external data)::
 
     generate_dates(n, seed=0, formats=None)      # ("Tue, Sep 27, 1994", "1994-09-27") pairs
     date_splits(n_train, n_test, seed=0)          # train/test pairs with disjoint dates
+    held_out_dates(pairs, n_train, n_validation)  # a validation set on dates train never saw
     DATE_FORMATS                                  # name -> function(date) -> str
     digit_task(n, min_len=5, max_len=60, seed=0, task="copy")   # digit copy / reverse
     attention_column_data(n, time_steps=20, input_dim=2, attention_column=10, seed=0)
@@ -32,7 +33,7 @@ do. See ``data/README.md`` for sources, licences and citations.
 May import: :mod:`helpers.runtime`, :mod:`helpers.text`.
 """
 from helpers.data._fetch import CACHE_ENV, MIRROR_ENV, DataArgumentError, DataError, cache_dir
-from helpers.data.dates import DATE_FORMATS, date_splits, generate_dates
+from helpers.data.dates import DATE_FORMATS, date_splits, generate_dates, held_out_dates
 from helpers.data.imdb import load_imdb
 from helpers.data.batching import length_bucketed_dataset, length_sorted_batches
 from helpers.data.spa_eng import leak_free_split, load_spa_eng
@@ -47,6 +48,7 @@ __all__ = [
     "attention_column_data",
     "cache_dir",
     "date_splits",
+    "held_out_dates",
     "digit_task",
     "generate_dates",
     "leak_free_split",

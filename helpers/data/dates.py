@@ -193,3 +193,26 @@ def date_splits(
     train = _render(rng.choice(train_days, size=n_train) if n_train else days[:0], names, rng)
     test = _render(rng.choice(test_days, size=n_test) if n_test else days[:0], names, rng)
     return train, test
+
+
+def held_out_dates(pairs, n_train: int, n_validation: int):
+    """Cut a training pool of ``(human, iso)`` pairs into a smaller training set and a validation
+    set whose calendar dates it never trains on (as :func:`date_splits` does for test).
+
+    ``train`` is the first ``n_train`` pairs; ``validation`` is the last ``n_validation`` of the
+    remaining pairs whose ISO date is not a date of ``train``. (Pairs are drawn with replacement,
+    so taking the last pairs by position alone would repeat some training pairs: 35 of 2,000 in
+    notebook 04's pool, and 518 of their calendar dates.)
+
+    Returns ``(train, validation)``, two lists of pairs. ``ValueError`` for sizes that are not
+    integers >= 1 or a pool with too few held-out dates.
+    """
+    n_train, n_validation = check_int("n_train", n_train, 1), check_int("n_validation", n_validation, 1)
+    pairs = list(pairs)
+    train = pairs[:n_train]
+    seen = {iso for _, iso in train}
+    unseen = [pair for pair in pairs[n_train:] if pair[1] not in seen]
+    if len(train) < n_train or len(unseen) < n_validation:
+        raise ValueError(f"{len(pairs):,} pairs hold {min(len(train), n_train):,} training pairs and "
+                         f"{len(unseen):,} pairs on other dates; asked for {n_train:,} and {n_validation:,}.")
+    return train, unseen[-n_validation:]

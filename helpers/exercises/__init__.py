@@ -25,6 +25,8 @@ grader                                    notebook   the learner's function
 :func:`check_clipped_precision`           06         ``fn(hypothesis, references, n) -> precision``
 :func:`check_comprehensiveness`           07         ``fn(p_full, p_erased) -> (N,)``
 :func:`check_integrated_gradients`        07         ``fn(gradient_at, embedded, steps) -> (B, T)``
+:func:`check_causal_mask`                 08         ``fn(t) -> (t, t)`` booleans
+:func:`check_split_heads`                 08         ``fn(x, num_heads) -> (B, H, T, D / H)``
 ========================================  =========  =============================================
 
 Symbols follow the README's "Notation" table. Importing this package only imports NumPy and
@@ -39,6 +41,7 @@ from helpers.exercises.encoder_decoder import check_teacher_forcing
 from helpers.exercises.explain import check_saliency, embedding_gradients
 from helpers.exercises.faithfulness import (check_comprehensiveness, check_integrated_gradients,
                                            embedding_gradient_fn)
+from helpers.exercises.transformer import check_causal_mask, check_split_heads
 from helpers.exercises.translation import check_clipped_precision, check_length_penalty
 
 __all__ = [
@@ -54,4 +57,6 @@ __all__ = [
     "check_comprehensiveness",
     "check_integrated_gradients",
     "embedding_gradient_fn",
+    "check_causal_mask",
+    "check_split_heads",
 ]

@@ -11,6 +11,8 @@
   :mod:`helpers.models.translator_search`: its decoding to cased English, and
   :mod:`helpers.models.placement`: :class:`RecurrentAttentionTranslator`, the same translator with
   the attention inside the recurrence, placed as Bahdanau et al. or Luong et al. (input feeding) did;
+* :mod:`helpers.models.self_attention`: one self-attention block on sequence reversal, a task
+  that needs positions (08), and
 * :mod:`helpers.models.transformer`: :class:`TransformerTranslator` (pre-norm encoder-decoder on
   :class:`helpers.layers.MultiHeadAttention`, 06's vocabularies and decoding; for 08), and
   :mod:`helpers.models.transformer_decoding`: its incremental (KV-cache) and recompute decoding.
@@ -24,8 +26,9 @@ from helpers.models.classifier import (COURSE, ORIGINAL, POOLINGS, ClassifierCon
                                        build_classifier, evaluate_ids, export_model, make_encoder,
                                        predict_texts, train_classifier, training_data)
 from helpers.models.column import build_attention_after_lstm, build_attention_pooling, mean_attention
-from helpers.models.dates import date_vocabularies, load_date_translator, translate_dates
+from helpers.models.dates import compare_scores, date_vocabularies, load_date_translator, score_summary, translate_dates
 from helpers.models.digits import ReversalResult, train_digit_reversal
+from helpers.models.self_attention import REVERSER_POSITIONS, build_self_attention_reverser, reversal_task
 from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, build_seq2seq,
                                     greedy_decoder_for, make_attention, teacher_forcing_arrays)
 from helpers.models.transformer import ACTIVATIONS, DecoderBlock, EncoderBlock, TiedOutput, TransformerTranslator
@@ -34,7 +37,8 @@ from helpers.models.placement import PLACEMENTS, RecurrentAttentionTranslator
 
 __all__ = [
     "ACTIVATIONS", "DecoderBlock", "EncoderBlock", "TiedOutput", "TransformerTranslator",
-    "ATTENTION_SCORES", "COURSE", "fit_tfidf_baseline", "POOLINGS", "ClassifierConfig", "train_classifier", "training_data", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
+    "REVERSER_POSITIONS", "build_self_attention_reverser", "reversal_task",
+    "ATTENTION_SCORES", "COURSE", "compare_scores", "score_summary", "fit_tfidf_baseline", "POOLINGS", "ClassifierConfig", "train_classifier", "training_data", "GreedyDecoder", "MAX_SOURCE_TOKENS", "ORIGINAL",
     "PLACEMENTS", "RecurrentAttentionTranslator", "ReversalResult", "Translator", "attention_model", "build_attention_after_lstm",
     "build_attention_pooling", "build_attention_seq2seq", "build_classifier", "build_seq2seq", "compile_translator",
     "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",

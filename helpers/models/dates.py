@@ -1,7 +1,7 @@
 """The date translator of notebook 04: its fixed vocabularies, loading, and :func:`translate_dates`.
 
 May import: ``keras``, :mod:`helpers.runtime`, :mod:`helpers.data`, :mod:`helpers.text`,
-:mod:`helpers.models.seq2seq`.
+:mod:`helpers.metrics`, :mod:`helpers.training`, :mod:`helpers.models.seq2seq`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from helpers.models.seq2seq import greedy_decoder_for
 from helpers.runtime import check_int, check_strings
 from helpers.text.chars import CharVocabulary
 
-__all__ = ["date_vocabularies", "load_date_translator", "translate_dates"]
+__all__ = ["compare_scores", "date_vocabularies", "load_date_translator", "score_summary", "translate_dates"]
 
 def date_vocabularies() -> tuple[CharVocabulary, CharVocabulary]:
     """The fixed (source, target) vocabularies of the date task.
@@ -94,3 +94,59 @@ def translate_dates(model_or_path, dates, *, return_attention: bool = False, max
         steps = min(len(iso) + 1, max_length)  # output characters and <end>, if it was written
         matrices.append(w[:steps, : max(len(d), 1)])
     return isos, matrices
+
+
+def compare_scores(train_dates, validation_dates, seeds, *, units: int, embed_dim: int, batch_size: int,
+                   epochs: int, scores=None, learning_rate: float = 3e-3):
+    """Notebook 04's score-function comparison: for every seed and score, a fresh bidirectional
+    date translator (:func:`~helpers.models.build_attention_seq2seq`), trained on
+    ``train_dates`` for ``epochs`` epochs (Adam, gradients clipped to norm 1) and scored by greedy
+    exact match on ``validation_dates`` (lists of ``(human, iso)`` pairs, disjoint).
+
+    Returns a ``pandas.DataFrame`` with one row per (score, seed): ``score``, ``seed``,
+    ``parameters``, ``seconds / epoch`` (compare within one run only), ``exact match``;
+    :func:`score_summary` summarises it. ``scores`` defaults to every score function
+    (``ATTENTION_SCORES``).
+    """
+    import time
+
+    import pandas as pd
+
+    from helpers.data import length_bucketed_dataset
+    from helpers.metrics import exact_match
+    from helpers.models.seq2seq import ATTENTION_SCORES, GreedyDecoder, build_attention_seq2seq, teacher_forcing_arrays
+    from helpers.runtime import set_seed
+    from helpers.training import compile_model
+
+    source_vocab, target_vocab = date_vocabularies()
+    shared = {iso for _, iso in train_dates} & {iso for _, iso in validation_dates}
+    if shared:
+        raise ValueError(f"train_dates and validation_dates share {len(shared)} calendar dates (e.g. "
+                         f"{min(shared)}); hold them out with helpers.data.held_out_dates.")
+    src, dec_in, dec_out = teacher_forcing_arrays([h for h, _ in train_dates], [iso for _, iso in train_dates],
+                                                  source_vocab, target_vocab)
+    validation_src = source_vocab.encode([h for h, _ in validation_dates])
+    rows = []
+    for seed in seeds:
+        for score in scores or ATTENTION_SCORES:
+            set_seed(seed)
+            candidate = compile_model(build_attention_seq2seq(source_vocab.size, target_vocab.size, embed_dim=embed_dim,
+                                                              units=units, score=score, bidirectional=True),
+                                      loss="sparse_categorical_crossentropy", learning_rate=learning_rate, clipnorm=1.0)
+            data = length_bucketed_dataset((src, dec_in), dec_out, batch_size=batch_size, seed=seed)
+            start = time.perf_counter()
+            candidate.fit(data, epochs=epochs, verbose=0, shuffle=False)
+            seconds = (time.perf_counter() - start) / epochs
+            guesses = target_vocab.decode(GreedyDecoder(candidate)(validation_src, max_length=12))
+            rows.append({"score": score, "seed": seed, "parameters": candidate.count_params(),
+                         "seconds / epoch": seconds,
+                         "exact match": exact_match(guesses, [iso for _, iso in validation_dates])})
+    return pd.DataFrame(rows)
+
+
+def score_summary(runs):
+    """Per score (rows in the order of ``runs``): ``parameters``, the mean ``seconds_per_epoch``,
+    and exact match's ``exact_mean``, ``exact_std`` (over seeds) and ``exact_min`` (the worst seed)."""
+    return runs.groupby("score", sort=False).agg(
+        parameters=("parameters", "first"), seconds_per_epoch=("seconds / epoch", "mean"),
+        exact_mean=("exact match", "mean"), exact_std=("exact match", "std"), exact_min=("exact match", "min"))
