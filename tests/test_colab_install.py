@@ -73,7 +73,7 @@ def test_version_matches_pyproject():
 
 def test_every_notebook_has_the_same_set_up_cell():
     cells = setup_cells()
-    assert len(cells) == 7   # notebooks 01-07
+    assert len(cells) == 8   # notebooks 01-08
     assert len(set(cells.values())) == 1, {name: cell[:200] for name, cell in cells.items()}
 
 

@@ -250,6 +250,9 @@ def _course_models():
     transformer.build()
     src_ids, dec_in, _ = hm.teacher_forcing(transformer, spanish, english)
     models["08_transformer"] = (transformer, [src_ids, dec_in])
+    for positions in hm.REVERSER_POSITIONS:
+        reverser, _ = hm.build_self_attention_reverser(5, positions, embed_dim=8, num_heads=2, key_dim=4)
+        models[f"08_reverser_{positions}"] = (reverser, [hm.reversal_task(3, 5)[0]])
 
     x = rng.standard_normal((4, 6, 2)).astype("float32")
     after, after_weights = hm.build_attention_after_lstm(6, 2, lstm_units=4, attention_units=3)
