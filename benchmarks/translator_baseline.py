@@ -68,15 +68,27 @@ def config(epochs: int) -> dict:
             "epochs": epochs}
 
 
-def run_seed(pairs, seed: int, epochs: int) -> dict:
+def prepare(pairs, seed: int) -> dict:
+    """Notebook 06's data for ``seed``: the leak-free split, vocabularies, truecaser and the
+    length-bucketed training batches (the notebook's cells, in one function; also used by
+    ``benchmarks/transformer_validation.py``, so that both train on exactly 06's batches)."""
     split = leak_free_split(pairs, n_test=N_TEST, n_validation=N_VALIDATION, seed=seed)
-    train, test = split["train"], split["test"]
+    train = split["train"]
     source_vocabulary = make_vocabulary(train.source, SOURCE_VOCAB)
     target_vocabulary = make_vocabulary(train.target, TARGET_VOCAB)
     recaser = Recaser([preprocess(english, lowercase=False) for english in train.english])
     probe = Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS)
     source_ids, decoder_inputs, decoder_targets = teacher_forcing(probe, train.source, train.target)
     batches = length_bucketed_dataset((source_ids, decoder_inputs), decoder_targets, batch_size=BATCH_SIZE, seed=seed)
+    return {"split": split, "source_vocabulary": source_vocabulary, "target_vocabulary": target_vocabulary,
+            "recaser": recaser, "batches": batches}
+
+
+def run_seed(pairs, seed: int, epochs: int) -> dict:
+    data = prepare(pairs, seed)
+    train, test, batches = data["split"]["train"], data["split"]["test"], data["batches"]
+    source_vocabulary, target_vocabulary, recaser = (data[k] for k in ("source_vocabulary", "target_vocabulary",
+                                                                       "recaser"))
     total_steps = SCHEDULE_EPOCHS * len(batches)
     warmup = min(WARMUP_STEPS, total_steps // 4)
     spanish, references = test.spanish.tolist(), test.references.tolist()
