@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import helpers  # noqa: E402
 
-from translator_baseline import prepare  # noqa: E402  (06's data, one function for both scripts)
+from translator_baseline import BATCH_SIZE, prepare  # noqa: E402  (06's data, one function for both scripts)
 
 from helpers.data import length_bucketed_dataset, load_spa_eng  # noqa: E402
 from helpers.metrics import bleu  # noqa: E402
@@ -74,7 +74,7 @@ def main(argv=None):
     if args.n_train:
         train = data["split"]["train"].iloc[:args.n_train]
         source_ids, decoder_inputs, decoder_targets = teacher_forcing(model, train.source, train.target)
-        batches = length_bucketed_dataset((source_ids, decoder_inputs), decoder_targets, batch_size=64,
+        batches = length_bucketed_dataset((source_ids, decoder_inputs), decoder_targets, batch_size=BATCH_SIZE,
                                           seed=args.seed)
     total_steps = args.epochs * len(batches)
     warmup = min(args.warmup_steps, total_steps // 4)

@@ -101,7 +101,8 @@ def compare_scores(train_dates, validation_dates, seeds, *, units: int, embed_di
     """Notebook 04's score-function comparison: for every seed and score, a fresh bidirectional
     date translator (:func:`~helpers.models.build_attention_seq2seq`), trained on
     ``train_dates`` for ``epochs`` epochs (Adam, gradients clipped to norm 1) and scored by greedy
-    exact match on ``validation_dates`` (lists of ``(human, iso)`` pairs, disjoint).
+    exact match on ``validation_dates`` (lists of ``(human, iso)`` pairs on disjoint calendar
+    dates, as :func:`helpers.data.held_out_dates` cuts them; ``ValueError`` when they share one).
 
     Returns a ``pandas.DataFrame`` with one row per (score, seed): ``score``, ``seed``,
     ``parameters``, ``seconds / epoch`` (compare within one run only), ``exact match``;

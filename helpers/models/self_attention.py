@@ -15,7 +15,7 @@ each output sees only its own token and the unordered set of all tokens, so it c
 token sits at the mirror position. With positions (``"sinusoidal"`` or ``"learned"``, see
 :class:`helpers.layers.PositionalEmbedding`) one head can attend from ``i`` to ``T - 1 - i``.
 
-May import: ``keras``, ``numpy``, :mod:`helpers.runtime`, :mod:`helpers.layers`, :mod:`helpers.training`.
+May import: ``keras``, ``numpy``, :mod:`helpers.runtime`, :mod:`helpers.layers`.
 """
 from __future__ import annotations
 
