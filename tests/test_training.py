@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers.training import EpochTimer, compile_model, masked_accuracy, sequence_loss, warmup_cosine
+from helpers.training import (EpochTimer, SmoothedSequenceLoss, compile_model, masked_accuracy, sequence_loss,
+                              warmup_cosine)
 
 import keras
 
@@ -100,3 +101,36 @@ def test_sequence_loss_and_masked_accuracy_ignore_padding_exactly():
     hits = (logits.argmax(-1) == targets)[real].mean()
     assert float(masked_accuracy(targets, logits)) == pytest.approx(hits)
     assert float(masked_accuracy(np.zeros((2, 3), "int64"), logits[:2, :3])) == 0.0   # all padding: 0, not NaN
+
+
+def test_label_smoothed_sequence_loss_matches_numpy_and_keras_categorical():
+    rng = np.random.default_rng(1)
+    targets = rng.integers(1, 9, size=(3, 5))
+    targets[1, 2:] = 0
+    logits = rng.normal(size=(3, 5, 9)).astype("float32")
+    eps = 0.1
+    log_p = logits - logits.max(-1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(-1, keepdims=True))
+    real = targets != 0
+    smoothed = (1 - eps) * -np.take_along_axis(log_p, targets[..., None], -1)[..., 0] - eps * log_p.mean(-1)
+    loss = sequence_loss(label_smoothing=eps)
+    assert isinstance(loss, SmoothedSequenceLoss)
+    np.testing.assert_allclose(float(loss(targets, logits)), smoothed[real].mean(), rtol=1e-6)
+    # Keras' own smoothing, on one-hot targets of the real tokens only
+    keras_loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=eps)
+    one_hot = np.eye(9, dtype="float32")[targets[real]]
+    np.testing.assert_allclose(float(loss(targets, logits)), float(keras_loss(one_hot, logits[real])), rtol=1e-5)
+    # padding counts nowhere; eps = 0 is the plain sequence loss; probabilities work too
+    changed = logits.copy()
+    changed[~real] = 50.0
+    assert float(loss(targets, changed)) == pytest.approx(float(loss(targets, logits)), rel=1e-6)
+    assert float(SmoothedSequenceLoss(0.0)(targets, logits)) == pytest.approx(float(sequence_loss()(targets, logits)), rel=1e-6)
+    probabilities = np.exp(log_p).astype("float32")
+    assert float(SmoothedSequenceLoss(eps, from_logits=False)(targets, probabilities)) == pytest.approx(
+        smoothed[real].mean(), rel=1e-5)
+    assert float(loss(np.zeros((2, 3), "int64"), logits[:2, :3])) == 0.0   # all padding: 0, not NaN
+    restored = SmoothedSequenceLoss.from_config(loss.get_config())
+    assert restored.label_smoothing == eps and restored.from_logits
+    for bad in (-0.1, 1.0, True, "0.1"):
+        with pytest.raises(ValueError, match="label_smoothing"):
+            SmoothedSequenceLoss(bad)

@@ -162,13 +162,14 @@ def check_translator(model) -> Translator:
     return model
 
 
-def compile_translator(model: Translator, learning_rate=1e-3) -> Translator:
+def compile_translator(model: Translator, learning_rate=1e-3, label_smoothing: float = 0.0) -> Translator:
     """Compile ``model`` the way notebook 06 trains it: :func:`helpers.training.sequence_loss`
-    (cross-entropy over the real target tokens), :func:`~helpers.training.masked_accuracy`, Adam
-    at ``learning_rate`` (a number or a Keras schedule) with the gradient norm clipped at 5.
+    (cross-entropy over the real target tokens; ``label_smoothing`` > 0 smooths the targets, as
+    notebook 08 trains its Transformer), :func:`~helpers.training.masked_accuracy`, Adam at
+    ``learning_rate`` (a number or a Keras schedule) with the gradient norm clipped at 5.
     Returns the model; ``TypeError`` for a model that is not a :class:`Translator`."""
-    return compile_model(check_translator(model), loss=sequence_loss(), learning_rate=learning_rate,
-                         clipnorm=5.0, metrics=[masked_accuracy])
+    return compile_model(check_translator(model), loss=sequence_loss(label_smoothing=label_smoothing),
+                         learning_rate=learning_rate, clipnorm=5.0, metrics=[masked_accuracy])
 
 
 def teacher_forcing(model: Translator, sources: Sequence[str], targets: Sequence[str]):
