@@ -1,8 +1,10 @@
 """Notebook 08's part 2, chosen on validation: the Transformer translator on notebook 06's data.
 
 Trains :class:`helpers.models.TransformerTranslator` (pre-norm encoder-decoder, learned positions,
-tied output embedding) on exactly notebook 06's leak-free split, vocabularies, truecaser and
-length-bucketed batches (``translator_baseline.prepare``), with 06's schedule shape (linear
+tied output embedding), or with ``--model gru`` notebook 06's own :class:`helpers.models.Translator`
+(its sizes, for a curve of validation BLEU against training seconds measured by the same loop, on
+the same machine), on exactly notebook 06's leak-free split, vocabularies, truecaser and
+length-bucketed batches (``translator_baseline.prepare``, i.e. :func:`helpers.models.prepare_translation_data`), with 06's schedule shape (linear
 warm-up, cosine down to 0 at the last batch) and 06's loss (cross-entropy over the real target
 tokens, optionally label-smoothed, gradients clipped to norm 5), for a fixed ``--epochs``. After every epoch it translates
 the 2,000 validation sentences greedily and scores them as 06's training table does (sacreBLEU,
@@ -19,6 +21,7 @@ Usage (from the repository root, the course's .venv; minutes per epoch on 2 core
     python benchmarks/transformer_validation.py --epochs 2
     python benchmarks/transformer_validation.py --d-model 256 --d-ff 1024 --learning-rate 1e-3
     python benchmarks/transformer_validation.py --learning-rate 2e-3 --label-smoothing 0.1
+    python benchmarks/transformer_validation.py --model gru --learning-rate 2e-3   # 06's model, same loop
     python benchmarks/transformer_validation.py --n-train 5000 --epochs 1   # a smoke run
 
 This is a script, not a test: it asserts nothing.
@@ -39,11 +42,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import helpers  # noqa: E402
 
-from translator_baseline import BATCH_SIZE, prepare  # noqa: E402  (06's data, one function for both scripts)
+from translator_baseline import BATCH_SIZE, EMBED_DIM, UNITS, prepare  # noqa: E402  (06's data, one function for both scripts)
 
 from helpers.data import length_bucketed_dataset, load_spa_eng  # noqa: E402
 from helpers.metrics import bleu  # noqa: E402
-from helpers.models import TransformerTranslator, compile_translator, teacher_forcing  # noqa: E402
+from helpers.models import Translator, TransformerTranslator, compile_translator, teacher_forcing  # noqa: E402
 from helpers.training import EpochTimer, warmup_cosine  # noqa: E402
 
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "transformer_validation.json"
@@ -52,6 +55,8 @@ DEFAULT_JSON = ROOT / "benchmarks" / "results" / "transformer_validation.json"
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", choices=("transformer", "gru"), default="transformer",
+                        help="gru: notebook 06's translator (its sizes; --learning-rate etc. still apply)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--layers", type=int, default=2, help="encoder blocks = decoder blocks")
     parser.add_argument("--d-model", type=int, default=128)
@@ -70,9 +75,13 @@ def main(argv=None):
     validation = data["split"]["validation"]
     batches = data["batches"]
     helpers.set_seed(args.seed)
-    model = TransformerTranslator(data["source_vocabulary"], data["target_vocabulary"], num_layers=args.layers,
-                                  d_model=args.d_model, num_heads=args.heads, d_ff=args.d_ff,
-                                  dropout=args.dropout, case_forms=data["recaser"].forms)
+    if args.model == "gru":
+        model = Translator(data["source_vocabulary"], data["target_vocabulary"], embed_dim=EMBED_DIM, units=UNITS,
+                           case_forms=data["recaser"].forms)
+    else:
+        model = TransformerTranslator(data["source_vocabulary"], data["target_vocabulary"], num_layers=args.layers,
+                                      d_model=args.d_model, num_heads=args.heads, d_ff=args.d_ff,
+                                      dropout=args.dropout, case_forms=data["recaser"].forms)
     if args.n_train:
         train = data["split"]["train"].iloc[:args.n_train]
         source_ids, decoder_inputs, decoder_targets = teacher_forcing(model, train.source, train.target)
@@ -97,6 +106,9 @@ def main(argv=None):
                                                   "dropout", "learning_rate", "warmup_steps", "n_train")}
     if args.label_smoothing:  # (the key is absent from the runs without smoothing, stored before it existed)
         config["label_smoothing"] = args.label_smoothing
+    if args.model == "gru":  # 06's sizes, not the Transformer's
+        config = {"model": "gru", "embed_dim": EMBED_DIM, "units": UNITS,
+                  **{k: v for k, v in config.items() if k not in ("layers", "d_model", "heads", "d_ff", "dropout")}}
     record = {"config": config, "parameters": model.count_params(), "train_batches": len(batches),
               "epochs": epochs, "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "date": time.strftime("%Y-%m-%d")}

@@ -44,10 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 import helpers  # noqa: E402
 
-from helpers.data import leak_free_split, length_bucketed_dataset, load_spa_eng  # noqa: E402
+from helpers.data import load_spa_eng  # noqa: E402
 from helpers.metrics import bleu, bleu_by_length, repetition_rate  # noqa: E402
-from helpers.models import Translator, compile_translator, teacher_forcing  # noqa: E402
-from helpers.text import Recaser, make_vocabulary, preprocess  # noqa: E402
+from helpers.models import Translator, compile_translator, prepare_translation_data  # noqa: E402
 from helpers.training import EpochTimer, warmup_cosine  # noqa: E402
 
 # Notebook 06's parameters cell.
@@ -69,19 +68,10 @@ def config(epochs: int) -> dict:
 
 
 def prepare(pairs, seed: int) -> dict:
-    """Notebook 06's data for ``seed``: the leak-free split, vocabularies, truecaser and the
-    length-bucketed training batches (the notebook's cells, in one function; also used by
-    ``benchmarks/transformer_validation.py``, so that both train on exactly 06's batches)."""
-    split = leak_free_split(pairs, n_test=N_TEST, n_validation=N_VALIDATION, seed=seed)
-    train = split["train"]
-    source_vocabulary = make_vocabulary(train.source, SOURCE_VOCAB)
-    target_vocabulary = make_vocabulary(train.target, TARGET_VOCAB)
-    recaser = Recaser([preprocess(english, lowercase=False) for english in train.english])
-    probe = Translator(source_vocabulary, target_vocabulary, embed_dim=EMBED_DIM, units=UNITS)
-    source_ids, decoder_inputs, decoder_targets = teacher_forcing(probe, train.source, train.target)
-    batches = length_bucketed_dataset((source_ids, decoder_inputs), decoder_targets, batch_size=BATCH_SIZE, seed=seed)
-    return {"split": split, "source_vocabulary": source_vocabulary, "target_vocabulary": target_vocabulary,
-            "recaser": recaser, "batches": batches}
+    """Notebook 06's data for ``seed`` (:func:`helpers.models.prepare_translation_data` with 06's
+    parameters; also used by ``benchmarks/transformer_validation.py``)."""
+    return prepare_translation_data(pairs, seed, n_test=N_TEST, n_validation=N_VALIDATION, source_vocab=SOURCE_VOCAB,
+                                    target_vocab=TARGET_VOCAB, batch_size=BATCH_SIZE)
 
 
 def run_seed(pairs, seed: int, epochs: int) -> dict:

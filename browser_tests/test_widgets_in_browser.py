@@ -1,8 +1,8 @@
 """Every widget of the course in JupyterLab in Chromium, used as a learner uses it.
 
 One fixture notebook (written to a temp folder at test time, so nbval never collects it) builds
-the four widgets from real models: 03's column models (trained here in seconds), and the models
-notebooks 04, 05 and 06 saved. The tests run all its cells, then type, press Enter or click, and
+the five widgets from real models: 03's column models (trained here in seconds), and the models
+notebooks 04, 05, 06 and 08 saved. The tests run all its cells, then type, press Enter or click, and
 read what the page shows: the answer, the heatmap or the highlighted words, and for bad input a
 clear message with no traceback and no warning text. Every image, the first included, must be a
 real picture (decoded PNG with varied pixels), not a blank one.
@@ -24,7 +24,7 @@ SETUP = """\
 import helpers
 import keras
 from helpers.widgets import (column_attention_widget, date_translator_widget, review_explorer,
-                             spanish_translator_widget)
+                             spanish_translator_widget, transformer_attention_widget)
 artifacts = helpers.artifacts_dir()"""
 
 COLUMN = """\
@@ -52,14 +52,17 @@ SPANISH = """\
 from helpers.models import Translator
 spanish_translator_widget(keras.saving.load_model(artifacts / "06_spa_eng_translator.keras"))"""
 
-WIDGETS = ("column", "date", "review", "spanish")
+TRANSFORMER = """\
+transformer_attention_widget(keras.saving.load_model(artifacts / "08_transformer_translator.keras"))"""
+
+WIDGETS = ("column", "date", "review", "spanish", "transformer")
 BAD_WORDS = ("Traceback", "Warning", "warning:", "Error", ".venv", "site-packages")
 TIMEOUT_MS = 240_000  # first answers include loading TensorFlow and the models on a busy machine
 
 
 def _write_fixture(folder):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c)
-                                         for c in (SETUP, COLUMN, DATE, REVIEW, SPANISH)])
+                                         for c in (SETUP, COLUMN, DATE, REVIEW, SPANISH, TRANSFORMER)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "widgets_fixture.ipynb")
 
@@ -174,7 +177,7 @@ def _screenshot_on_failure(request):
 
 # ------------------------------------------------------------------------------ tests
 
-@pytest.mark.parametrize("name", ["column", "date", "spanish"])
+@pytest.mark.parametrize("name", ["column", "date", "spanish", "transformer"])
 def test_first_heatmap_is_a_picture(page, name):
     info = FIRST_ANSWERS[name]
     assert_picture(info["image"], f"{name} widget, first drawing")
@@ -207,13 +210,22 @@ SPANISH_INPUTS = {
 }
 
 
+TRANSFORMER_INPUTS = {
+    "Me gusta mucho leer libros.": "→",
+    "": "Type a Spanish sentence",
+    "¿?¡!": "no words",
+    "hola " * 300: "characters",
+}
+
+
 TEXT_INPUTS = [("date", text, expected) for text, expected in DATE_INPUTS.items()] + [
-    ("spanish", text, expected) for text, expected in SPANISH_INPUTS.items()]
+    ("spanish", text, expected) for text, expected in SPANISH_INPUTS.items()] + [
+    ("transformer", text, expected) for text, expected in TRANSFORMER_INPUTS.items()]
 
 
 @pytest.mark.parametrize("name, text, expected", TEXT_INPUTS, ids=lambda v: repr(v[:12]))
 def test_text_widget(page, name, text, expected):
-    """Type into the date or Spanish widget: the answer (or the message for bad input) is shown,
+    """Type into the date, Spanish or Transformer widget: the answer (or the message for bad input) is shown,
     the input is never echoed in full, nothing leaks, and a translation comes with a picture."""
     info = type_and_enter(page, name, text)
     assert expected in info["text"], info["text"][:300]
@@ -229,6 +241,30 @@ def test_spanish_beam_slider(page):
     info = slide_right(page, "spanish")  # beam width 1 -> 2
     assert "→" in info["text"]
     assert_picture(info["image"], "Spanish widget, beam width 2")
+
+
+def choose(page, name, index, label):
+    """Pick ``label`` in the widget's ``index``-th drop-down, as a learner does."""
+    before = update_count(page, name)
+    widget(page, name).locator("select").nth(index).select_option(label=label)
+    wait_for_answer(page, name, before)
+    return shown(page, name)
+
+
+def test_transformer_heads_and_blocks(page):
+    """All heads side by side, then one head, then another block: each a real picture, one head
+    narrower than all of them, the translation unchanged (the maps are reused, not recomputed)."""
+    every_head = type_and_enter(page, "transformer", "¿Dónde está la estación?")  # all heads, last block
+    assert "→" in every_head["text"]
+    assert_picture(every_head["image"], "Transformer widget, all heads")
+    one_head = choose(page, "transformer", 1, "head 1")
+    assert_picture(one_head["image"], "Transformer widget, head 1")
+    assert one_head["image"]["width"] < every_head["image"]["width"] / 1.5
+    other_block = choose(page, "transformer", 0, "block 0")
+    assert_picture(other_block["image"], "Transformer widget, block 0, head 1")
+    assert other_block["image"]["png"] != one_head["image"]["png"]
+    assert other_block["text"] == one_head["text"] == every_head["text"]
+    assert_clean(page, other_block, "Transformer widget")
 
 
 REVIEW_INPUTS = {

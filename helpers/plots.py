@@ -149,6 +149,27 @@ def heatmap_figure(weights, x_labels=None, y_labels=None, *, figsize=None, dpi: 
     return fig
 
 
+def heads_figure(maps, x_labels=None, y_labels=None, *, titles=None, dpi: int = 72, **kwargs):
+    """Small multiples: one :func:`attention_heatmap` per head, side by side, on a standalone
+    ``Figure`` (as :func:`heatmap_figure`). ``maps (H, T_query, T_key)``; ``titles``: ``H``
+    panel titles (default "head 0", "head 1", ...); ``kwargs`` go to every panel (numbers are
+    not written in the cells unless ``annotate=True``)."""
+    from matplotlib.figure import Figure
+
+    maps = np.asarray(maps, dtype=float)
+    if maps.ndim != 3:
+        raise ValueError(f"heads_figure expects maps of shape (heads, T_query, T_key), got {maps.shape}.")
+    titles = list(titles) if titles is not None else [f"head {h}" for h in range(len(maps))]
+    if len(titles) != len(maps):
+        raise ValueError(f"{len(titles)} titles for {len(maps)} heads.")
+    width, height = heatmap_size(maps.shape[1:])
+    fig = Figure(figsize=(width * len(maps), height), dpi=dpi, layout="constrained")
+    kwargs.setdefault("annotate", False)
+    for ax, weights, title in zip(np.atleast_1d(fig.subplots(1, len(maps))), maps, titles):
+        attention_heatmap(weights, x_labels, y_labels, ax=ax, title=title, **kwargs)
+    return fig
+
+
 def figure_png(fig, dpi: int | None = None) -> bytes:
     """The figure as PNG bytes (cropped to its content), without any warning reaching the caller.
 

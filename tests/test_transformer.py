@@ -117,6 +117,28 @@ def test_translate_is_the_greedy_search_with_and_without_cache(model):
         np.testing.assert_allclose(w.sum(1), 1.0, atol=TOL)
 
 
+def test_cross_attention_maps_are_what_decoding_read(model):
+    """Every block's heads, teacher-forced over the greedy output: the last block's mean over
+    heads is exactly the weights translate returns step by step (the causal mask at work)."""
+    two_blocks = tiny(3, num_layers=2)
+    for m in (model, two_blocks):
+        sentence = SENTENCES[3]
+        source, tokens, maps = TD.cross_attention_maps(m, sentence)
+        _, (expected_tokens,), (weights,) = m.translate([sentence], return_attention=True,
+                                                         replace_unknowns=False, cased=False)
+        assert source == TX.preprocess(sentence).split() and tokens == expected_tokens
+        assert maps.shape == (m.num_layers, m.num_heads, len(tokens) + 1, len(source))
+        np.testing.assert_allclose(maps.sum(-1), 1.0, atol=TOL)
+        rows = min(len(weights), len(tokens) + 1)
+        np.testing.assert_allclose(maps[-1].mean(0)[:rows], weights[:rows], atol=TOL)
+    with pytest.raises(ValueError, match="no token"):
+        TD.cross_attention_maps(model, "  😀 ")
+    with pytest.raises(TypeError, match="str"):
+        TD.cross_attention_maps(model, ["hola"])
+    with pytest.raises(TypeError, match="TransformerTranslator"):
+        TD.cross_attention_maps(object(), "hola")
+
+
 def test_translate_strings_empty_and_very_long_inputs(model):
     longest = " ".join(["hola"] * MD.MAX_SOURCE_TOKENS)
     out = model.translate(["", longest, "hola", "(@#)"])

@@ -97,6 +97,23 @@ def test_leak_free_split_bad_arguments(pairs):
         D.leak_free_split(pairs.rename(columns={"english": "en"}))
 
 
+def test_prepare_translation_data_is_the_split_vocabularies_and_batches(pairs):
+    data = MD.prepare_translation_data(pairs, 1, n_test=2, n_validation=2, source_vocab=30, target_vocab=30,
+                                       batch_size=4)
+    split = D.leak_free_split(pairs, n_test=2, n_validation=2, seed=1)
+    for part in ("train", "validation", "test"):
+        pd.testing.assert_frame_equal(data["split"][part], split[part])
+    assert data["source_vocabulary"] == TX.make_vocabulary(split["train"].source, 30)
+    assert data["target_vocabulary"][2:4] == [TX.START_TOKEN, TX.END_TOKEN]
+    assert data["recaser"].forms == TX.Recaser([TX.preprocess(e, lowercase=False) for e in split["train"].english]).forms
+    batches = list(data["batches"])
+    assert sum(len(y) for _, y in batches) == len(split["train"]) and all(len(y) <= 4 for _, y in batches)
+    (source_ids, decoder_inputs), targets = batches[0]
+    assert decoder_inputs.shape == targets.shape and int(np.asarray(decoder_inputs)[0, 0]) == 2  # [START]
+    fewer = MD.prepare_translation_data(pairs, 1, n_test=2, n_validation=2, n_train=3)
+    assert len(fewer["split"]["train"]) == 3 and set(fewer["split"]["train"].source) <= set(split["train"].source)
+
+
 def test_make_vocabulary():
     vocab = TX.make_vocabulary(["b a", "a c", "a b", "d"], 6)
     assert vocab == ["", "[UNK]", TX.START_TOKEN, TX.END_TOKEN, "a", "b"]

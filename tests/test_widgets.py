@@ -191,6 +191,58 @@ def test_spanish_widget_controls_call_the_callback(tiny_spanish_translator):
     assert widget.message.value != before  # redrawn (the update counter moved)
 
 
+# --- notebook 08: the Transformer's cross-attention heads ---------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_transformer():
+    from helpers.models import TransformerTranslator
+    from helpers.text import make_vocabulary
+
+    helpers.set_seed(0)
+    sources, targets = ["¿ dónde está ?", "hola ."], ["where is it ?", "hi ."]
+    model = TransformerTranslator(make_vocabulary(sources, 50), make_vocabulary(targets, 50), num_layers=2,
+                                  d_model=8, num_heads=2, d_ff=16, dropout=0.0)
+    model.build()
+    return model
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("", "Type a Spanish sentence"), ("😀👍", "emoji"), ("x" * 10_000, "10,000 characters"),
+    ("?!¿", "no words"), ("hola " * 60, "tokens"), ("¿Dónde está?", "→"), ("zzz qqq", "→")])
+def test_transformer_widget_answers_every_input(tiny_transformer, text, expect):
+    widget = W.transformer_attention_widget(tiny_transformer)
+    assert_picture(widget.image.value)  # the first drawing: every head of the last block
+    page = widget.callback(text, 1, "all heads")
+    assert expect in page and len(page) < 1000
+    assert_clean(page)
+    if expect == "→":
+        assert_picture(widget.image.value, max_width=1500)
+    else:
+        assert widget.image.value == b""
+
+
+def test_transformer_widget_block_and_head_redraw_without_translating_again(tiny_transformer, monkeypatch):
+    from helpers.models import transformer_decoding
+
+    calls = []
+    original = transformer_decoding.cross_attention_maps
+    monkeypatch.setattr(transformer_decoding, "cross_attention_maps",
+                        lambda *args: calls.append(args) or original(*args))
+    widget = W.transformer_attention_widget(tiny_transformer)
+    widget.text.value = "hola"
+    all_heads = widget.image.value
+    assert "'hola' →" in html.unescape(widget.message.value) and len(calls) == 2  # the example, then "hola"
+    widths = {}
+    for head in ("all heads", "mean of heads", 0, 1):
+        widget.head.value = head
+        assert_picture(widget.image.value)
+        widths[head] = pixels(widget.image.value).shape[1]
+    assert widths["all heads"] > 1.5 * widths[0]  # small multiples: one panel per head
+    widget.block.value = 0
+    assert widget.image.value != all_heads and len(calls) == 2  # redrawn from the maps already computed
+    assert [option[1] for option in widget.block.options] == [0, 1]
+
+
 # --- notebook 03: the hidden-column models ------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -264,11 +316,12 @@ def test_review_explorer(explainer, text, expect):
     assert box.explain(text) in box.output.value and box.callback(text) == box.explain(text)
 
 
-def test_every_widget_follows_the_convention(date_widget, column_widget, tiny_spanish_translator, explainer):
+def test_every_widget_follows_the_convention(date_widget, column_widget, tiny_spanish_translator, explainer,
+                                             tiny_transformer):
     import ipywidgets
 
     for box in (date_widget, column_widget, W.spanish_translator_widget(tiny_spanish_translator),
-                W.review_explorer(explainer)):
+                W.review_explorer(explainer), W.transformer_attention_widget(tiny_transformer)):
         assert isinstance(box, ipywidgets.VBox) and callable(box.callback)
         assert isinstance(box.message, ipywidgets.HTML) and isinstance(box.image, ipywidgets.Image)
         assert box.message in box.children and "course-widget" in box._dom_classes

@@ -15,7 +15,8 @@
   :func:`causal_mask`, :func:`combine_masks` (notebook 08);
 * :mod:`helpers.layers.positional`: :class:`SinusoidalPositionalEncoding` (``sin``/``cos`` of
   the position) and :class:`PositionalEmbedding` (token embedding plus learned or sinusoidal
-  positions), :func:`sinusoidal_encoding` (notebook 08).
+  positions), :func:`sinusoidal_encoding`, :class:`TiedOutput` (logits from a tied embedding
+  matrix; notebook 08).
 
 The layers use ``keras.ops`` only (no TensorFlow call), so they run on any Keras 3 backend;
 the softmax is computed in float32 under a ``mixed_float16`` policy.
@@ -38,8 +39,8 @@ from helpers.layers.multi_head import (MultiHeadAttention, causal_mask, combine_
                                        scaled_dot_product_attention)
 from helpers.layers.multiplicative import LUONG_SCORES, LuongAttention, LuongAttentionalState
 from helpers.layers.pooling import SumOverTime, TimeStepAttention
-from helpers.layers.positional import (POSITIONS, PositionalEmbedding,
-                                       SinusoidalPositionalEncoding, sinusoidal_encoding)
+from helpers.layers.positional import (POSITIONS, PositionalEmbedding, SinusoidalPositionalEncoding,
+                                       TiedOutput, sinusoidal_encoding)
 
 __all__ = [
     "AttentionBase",
@@ -52,6 +53,7 @@ __all__ = [
     "MultiHeadAttention",
     "SinusoidalPositionalEncoding",
     "PositionalEmbedding",
+    "TiedOutput",
     "LUONG_SCORES",
     "masked_softmax",
     "scaled_dot_scores",

@@ -32,7 +32,7 @@ from keras import ops
 from helpers.layers.base import check_units, static_shape
 
 __all__ = ["sinusoidal_encoding", "SinusoidalPositionalEncoding", "PositionalEmbedding",
-           "POSITIONS"]
+           "TiedOutput", "POSITIONS"]
 
 #: The kinds of position vectors of :class:`PositionalEmbedding`.
 POSITIONS = ("learned", "sinusoidal")
@@ -163,3 +163,22 @@ class PositionalEmbedding(keras.layers.Layer):
         return {**super().get_config(), "vocab_size": self.vocab_size,
                 "max_length": self.max_length, "embed_dim": self.embed_dim,
                 "positions": self.positions, "mask_zero": self.mask_zero, "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class TiedOutput(keras.layers.Layer):
+    """Output projection tied to an embedding: ``x (B, T, D)``, ``embeddings (V, D)`` ->
+    ``x E^T + b`` ``(B, T, V)``; only the bias ``b (V,)`` is this layer's own weight."""
+
+    def __init__(self, vocab_size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = check_units(vocab_size, "vocab_size")
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.vocab_size,), initializer="zeros", name="bias")
+
+    def call(self, x, embeddings):
+        return ops.matmul(x, ops.transpose(ops.cast(embeddings, x.dtype))) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size}

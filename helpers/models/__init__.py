@@ -7,7 +7,8 @@
 * :mod:`helpers.models.column`: the hidden-column models (03);
 * :mod:`helpers.models.classifier`: the IMDB classifier (05, 07), and
   :mod:`helpers.models.baselines`: its bag-of-words baseline, TF-IDF + logistic regression (07);
-* :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06), and
+* :mod:`helpers.models.translator`: the Spanish-English :class:`Translator` (06),
+  :mod:`helpers.models.translation_data`: 06's split, vocabularies and batches in one call, and
   :mod:`helpers.models.translator_search`: its decoding to cased English, and
   :mod:`helpers.models.placement`: :class:`RecurrentAttentionTranslator`, the same translator with
   the attention inside the recurrence, placed as Bahdanau et al. or Luong et al. (input feeding) did;
@@ -33,6 +34,7 @@ from helpers.models.seq2seq import (ATTENTION_SCORES, GreedyDecoder, build_atten
                                     greedy_decoder_for, make_attention, teacher_forcing_arrays)
 from helpers.models.transformer import ACTIVATIONS, DecoderBlock, EncoderBlock, TiedOutput, TransformerTranslator
 from helpers.models.translator import MAX_SOURCE_TOKENS, Translator, compile_translator, stepwise_loss, teacher_forcing
+from helpers.models.translation_data import prepare_translation_data
 from helpers.models.placement import PLACEMENTS, RecurrentAttentionTranslator
 
 __all__ = [
@@ -44,4 +46,5 @@ __all__ = [
     "date_vocabularies", "evaluate_ids", "export_model", "greedy_decoder_for", "load_date_translator",
     "make_attention", "make_encoder", "mean_attention", "predict_texts", "stepwise_loss",
     "teacher_forcing", "teacher_forcing_arrays", "train_digit_reversal", "translate_dates",
+    "prepare_translation_data",
 ]

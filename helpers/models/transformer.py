@@ -50,7 +50,7 @@ import numbers
 import keras
 from keras import ops
 
-from helpers.layers import POSITIONS, MultiHeadAttention, PositionalEmbedding
+from helpers.layers import POSITIONS, MultiHeadAttention, PositionalEmbedding, TiedOutput
 from helpers.models.transformer_decoding import embed_from, growing_cache
 from helpers.models.translator import MAX_SOURCE_TOKENS, Translator
 from helpers.runtime import check_int, check_sizes, check_strings
@@ -169,25 +169,6 @@ class DecoderBlock(_Block):
         return self._feed_forward(self._add(x, h, training), training), self_cache, weights
 
 
-@keras.saving.register_keras_serializable(package="helpers")
-class TiedOutput(keras.layers.Layer):
-    """Output projection tied to an embedding: ``x (B, T, D)``, ``embeddings (V, D)`` ->
-    ``x E^T + b`` ``(B, T, V)``; only the bias ``b (V,)`` is this layer's own weight."""
-
-    def __init__(self, vocab_size: int, **kwargs):
-        super().__init__(**kwargs)
-        self.vocab_size = check_int("vocab_size", vocab_size)
-
-    def build(self, input_shape):
-        self.bias = self.add_weight(shape=(self.vocab_size,), initializer="zeros", name="bias")
-
-    def call(self, x, embeddings):
-        return ops.matmul(x, ops.transpose(ops.cast(embeddings, x.dtype))) + self.bias
-
-    def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size}
-
-
 def _set_vocabularies(model, source_vocabulary, target_vocabulary, case_forms):
     """What :class:`Translator` sets up besides its GRU layers (its ``__init__`` is not called:
     those layers would be unused weights): vocabularies, vectorizers, ids, recaser."""
@@ -211,8 +192,7 @@ class TransformerTranslator(Translator):
         num_layers: encoder blocks and decoder blocks (``N`` each).
         d_model, num_heads, d_ff, dropout, activation: as for :class:`EncoderBlock` (``dropout``
             also after the embeddings).
-        positions: ``"learned"`` or ``"sinusoidal"``.
-        tie_embeddings: output projection ``y E^T + b`` with the target embedding ``E``.
+        positions, tie_embeddings: ``"learned"`` or ``"sinusoidal"``; logits ``y E^T + b``.
         max_positions: longest source or target sequence (at least :data:`MIN_POSITIONS`).
         case_forms: as for :class:`Translator`.
 
@@ -265,21 +245,27 @@ class TransformerTranslator(Translator):
                 "cross": [b.cross_cache(memory, source_mask) for b in self.decoder_blocks]}
 
     def decode(self, decoder_inputs, encoder_states, source_mask, state, training=None):
-        """The decoder over ``decoder_inputs (B, Tt)``, the steps after those cached in ``state``
+        """The decoder over ``decoder_inputs (B, Tt)`` (the steps after those cached in ``state``)
         -> logits ``(B, Tt, V_t)``, the state with them cached, the last block's cross-attention
-        weights averaged over heads ``(B, Tt, Ts)``. (The encoder output and mask are read from
-        the cross caches; the arguments are kept for 06's signature.)"""
+        averaged over heads ``(B, Tt, Ts)``. (Encoder output and mask: in the cross caches.)"""
+        logits, state, weights = self.decode_all_heads(decoder_inputs, state, training=training)
+        return logits, state, ops.mean(weights[-1], axis=1)
+
+    def decode_all_heads(self, decoder_inputs, state, training=None):
+        """:meth:`decode`, returning every block's cross-attention weights per head: a list of
+        ``N`` arrays ``(B, H, Tt, Ts)`` (block 0 first)."""
         start = ops.shape(state["self"][0]["key"])[2]  # steps decoded so far
         x = embed_from(self.target_embedding, decoder_inputs, start)
         x = self.embedding_dropout(x, training=training)
-        caches = []
+        caches, weights = [], []
         for block, self_cache, cross_cache in zip(self.decoder_blocks, state["self"], state["cross"]):
-            x, self_cache, weights = block(x, self_cache, cross_cache, training=training)
+            x, self_cache, block_weights = block(x, self_cache, cross_cache, training=training)
             caches.append(self_cache)
+            weights.append(block_weights)
         x = self.decoder_norm(x)
         logits = (self.output_layer(x, self.target_embedding.token.embeddings)
                   if self.tie_embeddings else self.output_layer(x))
-        return logits, {"self": caches, "cross": state["cross"]}, ops.mean(weights, axis=1)
+        return logits, {"self": caches, "cross": state["cross"]}, weights
 
     def translate(self, sentences, **options):
         """Raw Spanish sentences -> English, as :meth:`Translator.translate` (greedy or beam

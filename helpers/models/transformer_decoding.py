@@ -22,7 +22,9 @@ Both are step functions of :mod:`helpers.decoding` (``step(tokens (B,), state) -
 
 :func:`greedy_ids` runs :func:`helpers.decoding.greedy_search` with either (compiled once per
 model and mode; ``benchmarks/kv_cache_speed.py`` times them), :func:`stepwise_logits` the
-teacher-forced logits one step at a time (eagerly, for tests). :meth:`TransformerTranslator.translate`
+teacher-forced logits one step at a time (eagerly, for tests), :func:`cross_attention_maps` what
+every cross-attention head of every block read while translating one sentence (notebook 08's
+widget). :meth:`TransformerTranslator.translate`
 decodes with the cache (06's :func:`helpers.models.translator_search.translate`).
 
 A cache's time axis grows by one per step. A ``tf.while_loop`` keeps each loop variable's traced
@@ -43,10 +45,10 @@ from keras import ops
 from helpers.decoding import greedy_search, trace_once
 from helpers.layers import sinusoidal_encoding
 from helpers.runtime import check_int
-from helpers.text.words import PAD_ID
+from helpers.text.words import PAD_ID, preprocess
 
 __all__ = ["growing_cache", "embed_from", "decoder_step", "start_state", "greedy_ids",
-           "stepwise_logits"]
+           "stepwise_logits", "cross_attention_maps"]
 
 
 def growing_cache(attention, like):
@@ -173,3 +175,27 @@ def stepwise_logits(model, source_ids, decoder_inputs, *, use_cache: bool = True
         out, state, _ = step(decoder_inputs[:, t], state)
         logits.append(ops.convert_to_numpy(out))
     return np.stack(logits, axis=1)
+
+
+def cross_attention_maps(model, sentence: str):
+    """Translate ``sentence`` (raw Spanish) greedily and return what each cross-attention head
+    read: ``(source tokens, output tokens, maps)``, ``maps`` a float array ``(N, H, len(output
+    tokens) + 1, len(source tokens))`` (block, head, one row per output token and the final
+    ``[END]``, one column per source token; each row sums to 1).
+
+    The output tokens are the model's own (lower case, ``[UNK]`` kept). The maps come from one
+    teacher-forced pass of the decoder over ``[START]`` + those tokens: the causal mask makes
+    each row what that decoding step computed. ``TypeError`` for another model or a non-string,
+    ``ValueError`` for a sentence with no token to translate."""
+    _check_model(model)
+    if not isinstance(sentence, str):
+        raise TypeError(f"sentence must be a str, got {type(sentence).__name__}.")
+    source_tokens = preprocess(sentence).split()
+    if not source_tokens:
+        raise ValueError(f"{sentence!r} has no token to translate (empty, blanks, emoji or symbols only).")
+    _, (tokens,), _ = model.translate([sentence], return_attention=True, replace_unknowns=False, cased=False)
+    index = {token: i for i, token in enumerate(model.target_vocabulary)}
+    decoder_inputs = np.asarray([[model.start_id] + [index[token] for token in tokens]], "int32")
+    _, state, _ = model.encode(model.source_ids([sentence]))
+    _, _, weights = model.decode_all_heads(decoder_inputs, state)
+    return source_tokens, tokens, np.stack([ops.convert_to_numpy(w)[0] for w in weights])

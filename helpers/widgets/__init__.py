@@ -1,5 +1,6 @@
 """Every interactive explorer of the course (ipywidgets), built the same way: one module per
-notebook (``columns`` 03, ``dates`` 04, ``reviews`` 05, ``spanish`` 06, ``faithfulness`` 07) on a
+notebook (``columns`` 03, ``dates`` 04, ``reviews`` 05, ``spanish`` 06, ``faithfulness`` 07,
+``transformer`` 08) on a
 shared ``_base``.
 
 The convention, for every ``*_widget`` / ``*_explorer`` function here:
@@ -33,8 +34,9 @@ from helpers.widgets.dates import check_date_text, date_translator_widget
 from helpers.widgets.faithfulness import faithfulness_explorer
 from helpers.widgets.reviews import review_explorer
 from helpers.widgets.spanish import check_spanish_text, spanish_translator_widget
+from helpers.widgets.transformer import transformer_attention_widget
 
 __all__ = ["ECHO_CHARS", "MAX_DATE_CHARS", "MAX_SPANISH_CHARS", "MAX_SPANISH_TOKENS", "RERUN_NOTE",
            "STATIC_TEXT", "check_date_text", "check_spanish_text", "column_attention_widget",
            "date_translator_widget", "faithfulness_explorer", "review_explorer", "shorten",
-           "spanish_translator_widget"]
+           "spanish_translator_widget", "transformer_attention_widget"]
