@@ -76,3 +76,21 @@ def test_score_table_is_stored_for_notebook_04():
     from helpers.models import ATTENTION_SCORES
     assert [row["score"] for row in run["table"]] == list(ATTENTION_SCORES)
     assert len(run["by_seed"]) == len(ATTENTION_SCORES) * len(p["COMPARE_SEEDS"])
+
+
+def test_validation_curves_are_stored_for_notebook_08():
+    """Notebook 08's equal-seconds plot reads seed 0's validation runs of its Transformer (2 and 3
+    epochs) and of 06's model (2 epochs), stored by benchmarks/transformer_validation.py."""
+    p = parameters("08_transformer")
+    transformer = {"seed": 0, "layers": p["LAYERS"], "d_model": p["D_MODEL"], "heads": p["HEADS"], "d_ff": p["D_FF"],
+                   "dropout": p["DROPOUT"], "learning_rate": p["TRANSLATOR_LEARNING_RATE"],
+                   "warmup_steps": p["WARMUP_STEPS"], "n_train": None,
+                   **({"label_smoothing": p["LABEL_SMOOTHING"]} if p["LABEL_SMOOTHING"] else {})}
+    gru = {"model": "gru", "embed_dim": p["GRU_EMBED_DIM"], "units": p["GRU_UNITS"], "seed": 0,
+           "learning_rate": p["GRU_LEARNING_RATE"], "warmup_steps": p["WARMUP_STEPS"], "n_train": None}
+    path = RESULTS / "transformer_validation.json"
+    for config in ({**transformer, "epochs": p["TRANSLATOR_EPOCHS"]}, {**transformer, "epochs": 3},
+                   {**gru, "epochs": p["TRANSLATOR_EPOCHS"]}):
+        run = stored_run(path, config=config)
+        assert run is not None, f"no stored run for {config}: run benchmarks/transformer_validation.py"
+        assert [e["epoch"] for e in run["epochs"]] == list(range(1, config["epochs"] + 1))
