@@ -42,11 +42,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import helpers  # noqa: E402
 
-from translator_baseline import BATCH_SIZE, EMBED_DIM, UNITS, prepare  # noqa: E402  (06's data, one function for both scripts)
+from translator_baseline import EMBED_DIM, UNITS, prepare  # noqa: E402  (06's data, one function for both scripts)
 
-from helpers.data import length_bucketed_dataset, load_spa_eng  # noqa: E402
+from helpers.data import load_spa_eng  # noqa: E402
 from helpers.metrics import bleu  # noqa: E402
-from helpers.models import Translator, TransformerTranslator, compile_translator, teacher_forcing  # noqa: E402
+from helpers.models import Translator, TransformerTranslator, compile_translator  # noqa: E402
 from helpers.training import EpochTimer, warmup_cosine  # noqa: E402
 
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "transformer_validation.json"
@@ -66,12 +66,12 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's peak")
     parser.add_argument("--warmup-steps", type=int, default=500)
     parser.add_argument("--label-smoothing", type=float, default=0.0)
-    parser.add_argument("--n-train", type=int, default=None, help="first N training pairs (smoke runs)")
+    parser.add_argument("--n-train", type=int, default=None, help="N training pairs drawn with the seed (smoke runs)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_DATA_MIRROR", str(ROOT.parent / "shared" / "data"))
 
-    data = prepare(load_spa_eng(), args.seed)
+    data = prepare(load_spa_eng(), args.seed, n_train=args.n_train)
     validation = data["split"]["validation"]
     batches = data["batches"]
     helpers.set_seed(args.seed)
@@ -82,11 +82,6 @@ def main(argv=None):
         model = TransformerTranslator(data["source_vocabulary"], data["target_vocabulary"], num_layers=args.layers,
                                       d_model=args.d_model, num_heads=args.heads, d_ff=args.d_ff,
                                       dropout=args.dropout, case_forms=data["recaser"].forms)
-    if args.n_train:
-        train = data["split"]["train"].iloc[:args.n_train]
-        source_ids, decoder_inputs, decoder_targets = teacher_forcing(model, train.source, train.target)
-        batches = length_bucketed_dataset((source_ids, decoder_inputs), decoder_targets, batch_size=BATCH_SIZE,
-                                          seed=args.seed)
     total_steps = args.epochs * len(batches)
     warmup = min(args.warmup_steps, total_steps // 4)
     compile_translator(model, warmup_cosine(args.learning_rate, total_steps, warmup_fraction=warmup / total_steps),

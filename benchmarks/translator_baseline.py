@@ -67,11 +67,12 @@ def config(epochs: int) -> dict:
             "epochs": epochs}
 
 
-def prepare(pairs, seed: int) -> dict:
+def prepare(pairs, seed: int, n_train: int | None = None) -> dict:
     """Notebook 06's data for ``seed`` (:func:`helpers.models.prepare_translation_data` with 06's
-    parameters; also used by ``benchmarks/transformer_validation.py``)."""
+    parameters; also used by ``benchmarks/transformer_validation.py``, whose smoke runs pass
+    ``n_train``)."""
     return prepare_translation_data(pairs, seed, n_test=N_TEST, n_validation=N_VALIDATION, source_vocab=SOURCE_VOCAB,
-                                    target_vocab=TARGET_VOCAB, batch_size=BATCH_SIZE)
+                                    target_vocab=TARGET_VOCAB, batch_size=BATCH_SIZE, n_train=n_train)
 
 
 def run_seed(pairs, seed: int, epochs: int) -> dict:

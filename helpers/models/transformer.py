@@ -192,7 +192,7 @@ class TransformerTranslator(Translator):
         num_layers: encoder blocks and decoder blocks (``N`` each).
         d_model, num_heads, d_ff, dropout, activation: as for :class:`EncoderBlock` (``dropout``
             also after the embeddings).
-        positions, tie_embeddings: ``"learned"`` or ``"sinusoidal"``; logits ``y E^T + b``.
+        positions, tie_embeddings: ``"learned"`` or ``"sinusoidal"``; logits ``y E^T + b`` (``E``: target embedding).
         max_positions: longest source or target sequence (at least :data:`MIN_POSITIONS`).
         case_forms: as for :class:`Translator`.
 
